@@ -1,0 +1,74 @@
+"""The terminal dshell writes to: text and binary stdout, stderr, whether colour is allowed, questions."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import BinaryIO, TextIO
+
+
+def _isatty(stream: object) -> bool:
+    try:
+        return bool(stream.isatty())  # type: ignore[attr-defined]
+    except (AttributeError, ValueError):
+        return False
+
+
+@dataclass
+class Console:
+    """Where output goes. Colour and escape codes only when stdout is a terminal and ``NO_COLOR`` is unset."""
+
+    stdout: TextIO = field(default_factory=lambda: sys.stdout)
+    stderr: TextIO = field(default_factory=lambda: sys.stderr)
+    stdin: TextIO | None = field(default_factory=lambda: sys.stdin)
+    interactive: bool = False
+
+    @property
+    def is_tty(self) -> bool:
+        return _isatty(self.stdout)
+
+    @property
+    def color(self) -> bool:
+        return self.is_tty and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+
+    @property
+    def binary_stdout(self) -> BinaryIO:
+        buf = getattr(self.stdout, "buffer", None)
+        if buf is None:
+            raise OSError("stdout takes no binary data here")
+        self.stdout.flush()
+        return buf  # type: ignore[no-any-return]
+
+    @property
+    def binary_stderr(self) -> BinaryIO:
+        buf = getattr(self.stderr, "buffer", None)
+        if buf is None:
+            raise OSError("stderr takes no binary data here")
+        self.stderr.flush()
+        return buf  # type: ignore[no-any-return]
+
+    def write(self, text: str, *, flush: bool = False) -> None:
+        self.stdout.write(text)
+        if flush:
+            self.stdout.flush()
+
+    def line(self, text: str = "") -> None:
+        self.stdout.write(text + "\n")
+
+    def error(self, text: str) -> None:
+        self.stdout.flush()
+        self.stderr.write(text + "\n")
+        self.stderr.flush()
+
+    def warn(self, text: str) -> None:
+        self.error(f"dshell: warning: {text}")
+
+    def confirm(self, question: str) -> bool:
+        """Ask a yes/no question on a terminal; False (do nothing) when nobody can answer."""
+        if self.stdin is None or not _isatty(self.stdin) or not self.is_tty:
+            return False
+        self.stdout.write(f"{question} [y/N] ")
+        self.stdout.flush()
+        answer = self.stdin.readline()
+        return answer.strip().lower() in ("y", "yes")
