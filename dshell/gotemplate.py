@@ -24,9 +24,8 @@ import math
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from decimal import Decimal
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 __all__ = [
     "Format",
@@ -34,6 +33,7 @@ __all__ = [
     "TemplateError",
     "default_header",
     "go_json",
+    "go_sprintf",
     "go_str",
     "parse_format",
     "parse_template",
@@ -68,9 +68,10 @@ _NO_ARG: Any = object()
 
 def _float_digits(x: float) -> tuple[str, int]:
     """Shortest round-trip digits of ``abs(x)`` and the decimal point position (0.DIGITS * 10**dp)."""
-    sign_digits_exp = Decimal(repr(abs(x))).as_tuple()
-    digits = "".join(map(str, sign_digits_exp.digits)).lstrip("0")
-    exponent = int(sign_digits_exp.exponent)
+    mantissa, _, exp = repr(abs(x)).partition("e")
+    whole, _, frac = mantissa.partition(".")
+    digits = (whole + frac).lstrip("0")
+    exponent = int(exp or "0") - len(frac)
     stripped = digits.rstrip("0")
     exponent += len(digits) - len(stripped)
     if not stripped:
@@ -582,21 +583,18 @@ _KEYWORDS = frozenset(
 _SPACE = " \t\r\n"
 
 
-@dataclass(frozen=True)
-class _Tok:
+class _Tok(NamedTuple):
     kind: str
     text: str
     pos: int
     adjacent: bool  # no space between this token and the previous one
 
 
-@dataclass(frozen=True)
-class _Text:
+class _Text(NamedTuple):
     text: str
 
 
-@dataclass(frozen=True)
-class _Action:
+class _Action(NamedTuple):
     tokens: tuple[_Tok, ...]
     pos: int
 
@@ -694,8 +692,7 @@ def _lex_action(src: str, pos: int) -> tuple[list[_Tok], int, bool]:
 # --- parsing -------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Arg:
+class _Arg(NamedTuple):
     """An operand: ``kind`` is field, var, dot, const, nil, func or pipe; ``path`` a field chain."""
 
     kind: str
@@ -720,27 +717,23 @@ class _Arg:
         return chain or go_str(self.value)
 
 
-@dataclass(frozen=True)
-class _Cmd:
+class _Cmd(NamedTuple):
     args: tuple[_Arg, ...]
     pos: int
 
 
-@dataclass(frozen=True)
-class _Pipe:
+class _Pipe(NamedTuple):
     cmds: tuple[_Cmd, ...]
     decl: tuple[str, ...] = ()
     is_assign: bool = False
     pos: int = 0
 
 
-@dataclass(frozen=True)
-class _Output:
+class _Output(NamedTuple):
     pipe: _Pipe
 
 
-@dataclass(frozen=True)
-class _Control:
+class _Control(NamedTuple):
     """``if``, ``with`` or ``range``."""
 
     kind: str
@@ -749,8 +742,7 @@ class _Control:
     orelse: tuple[_Node, ...]
 
 
-@dataclass(frozen=True)
-class _Jump:
+class _Jump(NamedTuple):
     """``break`` or ``continue``."""
 
     kind: str
@@ -885,6 +877,8 @@ class _Parser:
                 raise self.error(start, "missing value for command")
             if args[0].kind == "nil" and len(args) == 1:
                 raise self.error(args[0].pos, "nil is not a command")
+            if cmds and args[0].kind in ("dot", "const", "nil"):
+                raise self.error(args[0].pos, f"non executable command in pipeline stage {len(cmds) + 1}")
             if args[0].kind in ("dot", "const", "nil") and len(args) > 1:
                 raise self.error(args[1].pos, f"can't give argument to non-function {args[0].describe()}")
             cmds.append(_Cmd(tuple(args), start))
@@ -966,11 +960,13 @@ class _Continue(Exception):
     pass
 
 
-@dataclass
 class _State:
-    header: Mapping[str, str] | None  # rendering a table header: field path → header text
-    vars: list[tuple[str, Any]] = field(default_factory=list)
-    out: list[str] = field(default_factory=list)
+    """The mutable state of one execution: variables in scope and output so far."""
+
+    def __init__(self, header: Mapping[str, str] | None, vars: list[tuple[str, Any]]) -> None:
+        self.header = header  # rendering a table header: field path → header text
+        self.vars = vars
+        self.out: list[str] = []
 
 
 class _Executor:
@@ -1077,6 +1073,8 @@ class _Executor:
         if first.kind == "func":
             return self.call(first, rest, dot, final)
         if first.kind in ("field", "var", "pipe") and (rest or final is not _NO_ARG):
+            if self.state.header is not None and first.path:
+                return _header_for(first.path, self.state.header)  # a method: its column name
             target = self.operand(first, dot, call_last=False)
             if not callable(target):
                 raise self.error(first.describe(), f"can't give argument to non-function {first.describe()}")

@@ -196,13 +196,12 @@ def write_progress_plain(body: Progress, console: Console) -> None:
 def render(result: Any, ctx: RenderContext, renderer: Renderer, *, where: str = "") -> int:
     """Render a handler's return value with ``renderer``; print its errors (after ``where: ``); return its
     exit status."""
-    if not isinstance(result, Result):
-        result = Result(body=result)
+    outcome: Result = result if isinstance(result, Result) else Result(body=result)
     try:
-        renderer(result.body, ctx)
+        renderer(outcome.body, ctx)
     finally:
         ctx.console.stdout.flush()
     prefix = f"{where}: " if where else ""
-    for error in result.errors:
+    for error in outcome.errors:
         ctx.console.error(prefix + error)
-    return result.exit_status()
+    return outcome.exit_status()

@@ -36,6 +36,8 @@ echo "[test] ruff check"
 .venv/bin/ruff check . || failed+=("ruff check")
 echo "[test] ruff format --check"
 .venv/bin/ruff format --check . || failed+=("ruff format --check")
+echo "[test] mypy dshell (the core, strict)"
+.venv/bin/mypy dshell || failed+=("mypy")
 
 echo "[test] pytest -q tests $*"
 rc=0

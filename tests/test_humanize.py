@@ -109,7 +109,14 @@ def test_parse_rfc3339(text: str, expected: float) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["", "2024-01-02", "2024-01-02T03:04:05", "2024-13-02T03:04:05Z", "2023-02-29T00:00:00Z", "2024-01-02T24:00:00Z"],
+    [
+        "",
+        "2024-01-02",
+        "2024-01-02T03:04:05",
+        "2024-13-02T03:04:05Z",
+        "2023-02-29T00:00:00Z",
+        "2024-01-02T24:00:00Z",
+    ],
 )
 def test_parse_rfc3339_invalid(text: str) -> None:
     with pytest.raises(ValueError):
@@ -214,7 +221,17 @@ def test_parse_time_arg_local(value: str, fields: tuple[int, ...]) -> None:
 
 @pytest.mark.parametrize(
     "value",
-    ["", "yesterday", "10x", "2024-13-01", "2024-01-02T25:00:00Z", "2024-1-2", "2024-01-02T03:04:05Q", "1.2.3", "-5"],
+    [
+        "",
+        "yesterday",
+        "10x",
+        "2024-13-01",
+        "2024-01-02T25:00:00Z",
+        "2024-1-2",
+        "2024-01-02T03:04:05Q",
+        "1.2.3",
+        "-5",
+    ],
 )
 def test_parse_time_arg_invalid(value: str) -> None:
     with pytest.raises(ValueError):

@@ -40,6 +40,7 @@ _HEADER_SIZE = _HEADER.size
 
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _JSON_STARTS = frozenset('{["-0123456789tfn')
+_NUMBER_TAIL = re.compile(r"[0-9.eE+-]*")
 #: Above this many undecoded characters, a decode is retried only when the buffer has doubled.
 _LARGE_DOCUMENT = 1 << 20
 
@@ -66,7 +67,8 @@ def _drain(decoder: json.JSONDecoder, buf: str, docs: list[Any], final: bool) ->
             if final or "\n" in buf[exc.pos :]:
                 raise ValueError(f"invalid JSON in stream ({exc.msg}): {_snippet(buf, pos)}") from None
             return buf[pos:]
-        if end == size and not final and isinstance(doc, int | float) and not isinstance(doc, bool):
+        is_number = isinstance(doc, int | float) and not isinstance(doc, bool)
+        if is_number and not final and _NUMBER_TAIL.fullmatch(buf, end):
             return buf[pos:]  # a number at the end of the buffer may go on in the next chunk
         docs.append(doc)
         pos = end
