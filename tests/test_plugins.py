@@ -108,6 +108,7 @@ def test_builtins_are_entry_points() -> None:
     eps = {ep.name: ep.value for ep in entry_points(group="dshell") if ep.dist and ep.dist.name == "dshell"}
     for name in ("shell", "containers", "images", "raw"):
         assert eps[name] == f"dshell.plugins.{name}"
-    import importlib.util
+    from importlib.metadata import files
 
-    assert importlib.util.find_spec("plugins") is None, "a bare 'plugins' package must not be installed"
+    installed = [str(f) for f in files("dshell") or []]
+    assert not [f for f in installed if f.startswith("plugins/")], "a bare 'plugins' package must not be installed"
