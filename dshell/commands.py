@@ -286,6 +286,19 @@ class CommandRegistry:
                 out.setdefault(parts[len(typed)], cmd)
         return sorted(out.items())
 
+    def remove(self, name: str) -> Command | None:
+        """Drop the command called ``name`` (every name and alias of it); returns it, or None if unknown.
+
+        Used by ``unalias``; added by the REPL work (issue 6).
+        """
+        command = self._by_word.get(name)
+        if command is None:
+            return None
+        self._commands.pop(command.name, None)
+        for n in command.names:
+            self._by_word.pop(n, None)
+        return command
+
     def by_plugin(self) -> dict[str, list[Command]]:
         """Commands grouped by the plugin that registered them."""
         groups: dict[str, list[Command]] = {}

@@ -88,6 +88,8 @@ class Expectation:
     choices: tuple[str, ...] = ()
     typed: list[str] = field(default_factory=list)
     words: list[str] = field(default_factory=list)
+    #: Where the word being completed starts in the text (as typed, quotes included).
+    start: int = -1
 
 
 def expect(registry: Any, text: str) -> Expectation:
@@ -97,11 +99,25 @@ def expect(registry: Any, text: str) -> Expectation:
     tokens, current = split_partial(text)
     word = current.value if current else ""
     words = [t.value for t in tokens]
+    exp = _expect(registry, word, words, current is not None)
+    exp.start = current.start if current is not None else len(text)
+    if exp.kind == "value" and word.startswith("--") and "=" in word and exp.word != word:
+        exp.start += len(word) - len(exp.word)
+    return exp
+
+
+def _expect(registry: Any, word: str, words: list[str], in_word: bool) -> Expectation:
     found = registry.lookup(words) if words else None
-    if found is None or (found[1] == len(words) and registry.next_words(words) and current is not None):
+    if found is None or (found[1] == len(words) and registry.next_words(words) and in_word):
         return Expectation("command", word=word, typed=words)
     command, used = found
     args = words[used:]
+    if not command.interspersed and _positional_count(command, args) > 0:
+        index = _positional_index(command, args)  # after the image of ``run IMAGE CMD…``: words, not flags
+        if index is None:
+            return Expectation("nothing", word, command, words=args)
+        arg = command.arguments[index]
+        return Expectation("value", word, command, arg.completion_source, arg.choices, words=args)
     # the value of an option?
     if args:
         prev = args[-1]
@@ -115,12 +131,53 @@ def expect(registry: Any, text: str) -> Expectation:
     if word.startswith("--") and "=" in word:
         opt = command.find_option(word.split("=", 1)[0])
         if opt is not None and opt.takes_value:
-            return Expectation("value", word.split("=", 1)[1], command, opt.completion_source, opt.choices, words=args)
+            return Expectation(
+                "value", word.split("=", 1)[1], command, opt.completion_source, opt.choices, words=args
+            )
     index = _positional_index(command, args)
     if index is None:
         return Expectation("nothing", word, command, words=args)
     arg = command.arguments[index]
     return Expectation("value", word, command, arg.completion_source, arg.choices, words=args)
+
+
+def path_candidates(word: str, *, dirs_only: bool = False, limit: int = 500) -> list[Candidate]:
+    """Files and directories completing ``word`` (``~`` expanded); directories end in ``/``.
+
+    Hidden entries only when the typed name starts with a dot. Listing is bounded by ``limit`` so a huge
+    directory cannot stall a keystroke.
+    """
+    import os
+
+    expanded = os.path.expanduser(word) if word.startswith("~") else word
+    folder, _, name = expanded.rpartition("/")
+    shown_folder = word[: len(word) - len(name)]
+    listing = folder + "/" if folder or expanded.startswith("/") else "."
+    out: list[Candidate] = []
+    try:
+        with os.scandir(listing) as entries:
+            for entry in entries:
+                if entry.name.startswith(".") and not name.startswith("."):
+                    continue
+                try:
+                    is_dir = entry.is_dir()
+                except OSError:
+                    is_dir = False
+                if dirs_only and not is_dir:
+                    continue
+                text = shown_folder + entry.name + ("/" if is_dir else "")
+                out.append(Candidate(text, "directory" if is_dir else "file"))
+                if len(out) >= limit:
+                    break
+    except OSError:
+        return []
+    out.sort(key=lambda c: c.text)
+    return out
+
+
+def complete_paths(request: CompletionRequest) -> list[Candidate]:
+    """The ``file`` source: paths on this machine (``file:dir`` for directories only)."""
+    return path_candidates(request.word, dirs_only=request.qualifier == "dir")
 
 
 def _option_eats_next(command: Command, word: str) -> bool:
@@ -135,8 +192,8 @@ def _option_eats_next(command: Command, word: str) -> bool:
     return False
 
 
-def _positional_index(command: Command, args: list[str]) -> int | None:
-    """Which declared positional the next word fills (a variadic one keeps filling)."""
+def _positional_count(command: Command, args: list[str]) -> int:
+    """How many positionals ``args`` holds (option values skipped)."""
     count = 0
     skip = False
     for a in args:
@@ -146,6 +203,12 @@ def _positional_index(command: Command, args: list[str]) -> int | None:
             skip = _option_eats_next(command, a)
         else:
             count += 1
+    return count
+
+
+def _positional_index(command: Command, args: list[str]) -> int | None:
+    """Which declared positional the next word fills (a variadic one keeps filling)."""
+    count = _positional_count(command, args)
     for i, arg in enumerate(command.arguments):
         if arg.nargs in ("*", "+", "...", "raw") or count <= i:
             return i

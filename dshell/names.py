@@ -1,8 +1,9 @@
 """Live names of daemon objects for completion, cached per kind.
 
-``get`` returns the last list fetched, refreshing it when older than ``ttl`` seconds. A refresher may call
-:meth:`NameCache.refresh` from a background thread: each list is replaced whole, under a lock, so a reader
-never sees a half-built one.
+``get`` returns the last list fetched, refreshing it when older than ``ttl`` seconds. While a background
+refresher keeps the cache current (:attr:`NameCache.live`, see :mod:`dshell.refresher`), ``get`` serves
+whatever list it holds, however old, and only fetches a kind it has never seen: the completer never waits on
+the network. Each list is replaced whole, under a lock, so a reader never sees a half-built one.
 """
 
 from __future__ import annotations
@@ -51,28 +52,41 @@ class NameCache:
         self._lock = threading.Lock()
         self._data: dict[str, tuple[float, list[dict[str, Any]]]] = {}
         self.fetchers: dict[str, Fetcher] = dict(FETCHERS)
+        #: True while a background refresher keeps every kind current: ``get`` then never refetches.
+        self.live = False
+        #: Bumped on every swap, so a reader can tell whether anything changed.
+        self.generation = 0
 
     def get(self, kind: str, *, max_age: float | None = None) -> list[dict[str, Any]]:
         """The objects of ``kind``; refetched when older than ``max_age`` (default ``ttl``)."""
-        limit = self.ttl if max_age is None else max_age
         with self._lock:
             entry = self._data.get(kind)
-        if entry is not None and time.monotonic() - entry[0] <= limit:
-            return entry[1]
+        if entry is not None:
+            if max_age is None and self.live:
+                return entry[1]
+            limit = self.ttl if max_age is None else max_age
+            if time.monotonic() - entry[0] <= limit:
+                return entry[1]
         return self.refresh(kind)
 
     def refresh(self, kind: str) -> list[dict[str, Any]]:
         """Fetch ``kind`` now and swap it in."""
         fetch = self.fetchers[kind]
         items = fetch(self._client_getter())
-        with self._lock:
-            self._data[kind] = (time.monotonic(), items)
+        self.put(kind, items)
         return items
 
     def put(self, kind: str, items: list[dict[str, Any]]) -> None:
         """Swap in a list fetched elsewhere (e.g. by a listing command that just ran)."""
         with self._lock:
             self._data[kind] = (time.monotonic(), items)
+            self.generation += 1
+
+    def peek(self, kind: str) -> list[dict[str, Any]] | None:
+        """The list held for ``kind`` without fetching (None when never fetched)."""
+        with self._lock:
+            entry = self._data.get(kind)
+        return entry[1] if entry is not None else None
 
     def invalidate(self, kind: str | None = None) -> None:
         """Forget ``kind`` (or everything) so the next ``get`` fetches."""

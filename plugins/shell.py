@@ -1,14 +1,20 @@
-"""Shell commands: help, exit, plugins, set, version, info. A plugin like any other."""
+"""Shell commands: help, exit, plugins, set, version, info, alias, unalias, history, clear, ``!cmd``.
+
+Also the interactive settings (``color``, ``pager``, ``history_size``), the generic completion sources
+(``file``, ``network``, ``volume``, ``alias``), and, when the session starts, the config file and the
+colouring/paging wrapper around the table and JSON output modes. A plugin like any other.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from dshell.commands import Command, argument
-from dshell.completion import Candidate, CompletionRequest
+from dshell.completion import Candidate, CompletionRequest, complete_paths
 from dshell.errors import ExitRequested, UsageError
 from dshell.hookspecs import hookimpl
-from dshell.results import Document, Table, Text
+from dshell.results import Document, Lines, Result, Table, Text
+from dshell.settings import Setting, parse_bool
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -16,6 +22,8 @@ if TYPE_CHECKING:
     from dshell.commands import CommandRegistry
     from dshell.completion import CompletionRegistry
     from dshell.invocation import Invocation
+    from dshell.session import Session
+    from dshell.settings import Settings
 
 
 def help_(inv: Invocation) -> Text:
@@ -28,7 +36,9 @@ def help_(inv: Invocation) -> Text:
     if found is None:
         from dshell.parser import suggest
 
-        raise UsageError(f"no such command: {' '.join(words)}{suggest(words[0], inv.session.registry.names())}")
+        raise UsageError(
+            f"no such command: {' '.join(words)}{suggest(words[0], inv.session.registry.names())}"
+        )
     return Text(command_help(found[0]))
 
 
@@ -42,7 +52,15 @@ def plugins_(inv: Invocation) -> Table:
     for p in inv.session.plugins.plugins:
         kind = "built-in" if p.builtin else "third-party"
         rows.append((p.name, p.version, p.dist, kind, " ".join(p.commands)))
-        data.append({"name": p.name, "version": p.version, "dist": p.dist, "builtin": p.builtin, "commands": p.commands})
+        data.append(
+            {
+                "name": p.name,
+                "version": p.version,
+                "dist": p.dist,
+                "builtin": p.builtin,
+                "commands": p.commands,
+            }
+        )
     return Table(("PLUGIN", "VERSION", "DISTRIBUTION", "KIND", "COMMANDS"), rows, data)
 
 
@@ -83,6 +101,71 @@ def info_(inv: Invocation) -> Document:
     return Document(system.info(inv.client))
 
 
+def alias_(inv: Invocation) -> Table | Text | None:
+    from dshell import aliases
+
+    registry = inv.session.registry
+    if not inv.args.definition:
+        rows = aliases.listing(registry)
+        return Table(("ALIAS", "COMMAND"), rows, [{"name": n, "command": c} for n, c in rows])
+    name, expansion = aliases.parse_definition(inv.args.definition)
+    if expansion is None:
+        known = dict(aliases.listing(registry))
+        if name not in known:
+            raise UsageError(f"alias: {name}: no such alias")
+        return Text(f"alias {name} = {known[name]}")
+    aliases.define(registry, name, expansion)
+    return None
+
+
+def unalias_(inv: Invocation) -> None:
+    from dshell import aliases
+
+    for name in inv.args.names:
+        aliases.remove(inv.session.registry, name)
+
+
+def history_(inv: Invocation) -> Lines:
+    from dshell.history import read_history
+
+    entries = read_history()
+    count = inv.args.count
+    first = 0 if count is None else max(0, len(entries) - count)
+    return Lines(f"{n:5d}  {e}" for n, e in enumerate(entries[first:], start=first + 1))
+
+
+def clear_(inv: Invocation) -> None:
+    import os
+
+    console = inv.console
+    if console.is_tty and os.environ.get("TERM", "") not in ("dumb", "unknown"):
+        console.write("\x1b[H\x1b[2J\x1b[3J", flush=True)  # home, clear screen, clear scroll-back
+
+
+def host_shell(inv: Invocation) -> Result:
+    """``!cmd``: run ``cmd`` with the user's shell, on the terminal itself when there is one."""
+    import os
+    import subprocess
+
+    line = (inv.args.command_line or "").strip()
+    if not line:
+        raise UsageError("!: give a command to run, e.g. !ls -l")
+    shell = os.environ.get("SHELL") or "/bin/sh"
+    console = inv.console
+    try:
+        out_fd, err_fd = console.stdout.fileno(), console.stderr.fileno()
+    except (AttributeError, OSError, ValueError):
+        out_fd = err_fd = -1
+    if out_fd >= 0:
+        console.stdout.flush()
+        console.stderr.flush()
+        proc = subprocess.run([shell, "-c", line], stdout=out_fd, stderr=err_fd, check=False)
+        return Result(None, status=proc.returncode)
+    done = subprocess.run([shell, "-c", line], capture_output=True, text=True, check=False)
+    errors = [e for e in done.stderr.splitlines() if e]
+    return Result(Text(done.stdout), errors=errors, status=done.returncode)
+
+
 def complete_commands(request: CompletionRequest) -> Iterable[Candidate]:
     for cmd in request.session.registry:
         yield Candidate(cmd.name, cmd.summary)
@@ -98,6 +181,70 @@ def complete_setting_values(request: CompletionRequest) -> Iterable[Candidate]:
     for s in request.session.settings:
         if s.name == key:
             yield from (Candidate(c) for c in s.choices)
+
+
+def complete_aliases(request: CompletionRequest) -> Iterable[Candidate]:
+    from dshell import aliases
+
+    for name, expansion in aliases.listing(request.session.registry):
+        yield Candidate(name, expansion)
+
+
+def complete_networks(request: CompletionRequest) -> Iterable[Candidate]:
+    """Network names (with driver and scope as meta)."""
+    for n in request.session.names.get("networks"):
+        if n.get("Name"):
+            yield Candidate(n["Name"], f"{n.get('Driver', '')} · {n.get('Scope', '')}")
+
+
+def complete_volumes(request: CompletionRequest) -> Iterable[Candidate]:
+    """Volume names (with driver as meta); ``volume:named`` leaves out anonymous (64-hex) volumes."""
+    import re
+
+    for v in request.session.names.get("volumes"):
+        name = v.get("Name") or ""
+        if not name or (request.qualifier == "named" and re.fullmatch(r"[0-9a-f]{64}", name)):
+            continue
+        yield Candidate(name, v.get("Driver", ""))
+
+
+@hookimpl
+def dshell_register_settings(settings: Settings) -> None:
+    settings.declare(
+        Setting(
+            "color",
+            True,
+            "Colour JSON and container states on a terminal (NO_COLOR wins)",
+            ("on", "off"),
+            parse_bool,
+        )
+    )
+    settings.declare(
+        Setting(
+            "pager", False, "Page long tables and documents with $PAGER or less -R", ("on", "off"), parse_bool
+        )
+    )
+    settings.declare(
+        Setting("history_size", 10000, "History entries loaded at start (REPL)", parse=_positive_int)
+    )
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise ValueError("must be 0 or more")
+    return value
+
+
+@hookimpl
+def dshell_session_started(session: Session) -> None:
+    """Apply the config file (defaults and aliases) and put colour/pager around the table and JSON modes."""
+    from dshell import display
+    from dshell.config import apply_config, load_config
+
+    for warning in apply_config(session, load_config()):
+        session.console.warn(warning)
+    display.install(session)
 
 
 @hookimpl
@@ -120,7 +267,9 @@ def dshell_register_commands(registry: CommandRegistry) -> None:
             aliases=("quit",),
         )
     )
-    registry.add(Command("plugins", plugins_, "List loaded plugins and the commands each adds", json_output=True))
+    registry.add(
+        Command("plugins", plugins_, "List loaded plugins and the commands each adds", json_output=True)
+    )
     registry.add(
         Command(
             "set",
@@ -135,6 +284,42 @@ def dshell_register_commands(registry: CommandRegistry) -> None:
     )
     registry.add(Command("version", version_, "Show dshell and daemon versions", json_output=True))
     registry.add(Command("info", info_, "Show system-wide information from the daemon"))
+    registry.add(
+        Command(
+            "alias",
+            alias_,
+            "Define or list aliases (alias lsa = ps -a)",
+            arguments=(argument("definition", "NAME = COMMAND LINE, or NAME to show one", nargs="raw"),),
+            examples=("alias lsa = ps -a", "alias", "alias lsa"),
+            json_output=True,
+        )
+    )
+    registry.add(
+        Command(
+            "unalias",
+            unalias_,
+            "Remove aliases",
+            arguments=(argument("names", "alias names", nargs="+", complete="alias"),),
+        )
+    )
+    registry.add(
+        Command(
+            "history",
+            history_,
+            "Show the command history (the last COUNT entries)",
+            arguments=(argument("count", "how many entries", nargs="?", type=int),),
+        )
+    )
+    registry.add(Command("clear", clear_, "Clear the screen"))
+    registry.add(
+        Command(
+            "!",
+            host_shell,
+            "Run a command in the host shell (!ls -l)",
+            arguments=(argument("command_line", "shell command line, as typed", nargs="raw"),),
+            examples=("!ls -l", "! date"),
+        )
+    )
 
 
 @hookimpl
@@ -142,3 +327,8 @@ def dshell_register_completers(completers: CompletionRegistry) -> None:
     completers.add("command", complete_commands)
     completers.add("setting", complete_settings)
     completers.add("setting-value", complete_setting_values)
+    completers.add("file", complete_paths)
+    completers.add("path", complete_paths)  # the same source under the name some declarations use
+    completers.add("network", complete_networks)
+    completers.add("volume", complete_volumes)
+    completers.add("alias", complete_aliases)
