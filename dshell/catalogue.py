@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache, cached_property
 from types import MappingProxyType
 from typing import Any
@@ -328,6 +328,8 @@ class Catalogue:
 
     def __init__(self, endpoints: Iterable[Endpoint] = ()) -> None:
         self._endpoints: dict[tuple[str, str], Endpoint] = {}
+        #: The plugin whose ``dshell_register_endpoints`` is running (set by the plugin host).
+        self.current_plugin = ""
         self.extend(endpoints)
 
     @classmethod
@@ -336,9 +338,14 @@ class Catalogue:
         return cls(_builtin_endpoints())
 
     def add(self, endpoint: Endpoint) -> None:
-        """Add *endpoint*; one with the same method and path is replaced (the later one wins)."""
+        """Add *endpoint*; one with the same method and path is replaced (the later one wins).
+
+        While a plugin's hook runs, an endpoint that names no ``source`` of its own is credited to it.
+        """
         if not isinstance(endpoint, Endpoint):
             raise TypeError(f"not an Endpoint: {endpoint!r}")
+        if self.current_plugin and endpoint.source == BUILTIN_SOURCE:
+            endpoint = replace(endpoint, source=self.current_plugin)
         self._endpoints[endpoint.key] = endpoint
 
     def extend(self, endpoints: Iterable[Endpoint]) -> None:

@@ -1,7 +1,11 @@
 """The one place that talks HTTP to a daemon: URL building, version negotiation, errors.
 
-One kept-alive ``requests.Session`` per daemon. Every path part is percent-encoded here; query values go
-through ``params``. Non-2xx replies become typed :mod:`dshell.errors` carrying the daemon's ``message``.
+Requests whose reply is read whole (JSON calls, the version ping, every non-streaming request without an
+upload body) go over a lean kept-alive HTTP/1.1 transport on a plain socket (:mod:`dshell.api.transport`);
+streams, uploads and the raw plugin use a kept-alive ``requests.Session``, imported only when one of them
+runs (its chunked bodies are decoded in blocks, :func:`~dshell.api.transport.iter_dechunked`). Every path
+part is percent-encoded here; query values go through ``params``. Non-2xx replies become typed
+:mod:`dshell.errors` carrying the daemon's ``message``.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from dshell.errors import APIError, ConnectionFailed, DshellError, api_error
 
 if TYPE_CHECKING:
     import requests
+
+    from dshell.api.transport import LeanResponse, LeanStream, LeanTransport
 
 #: The newest Engine API version dshell speaks; the daemon's own version wins when it is lower.
 MAX_API_VERSION = "1.47"
@@ -76,6 +82,7 @@ class DockerClient:
         self._api_version: str | None = self._pinned_version
         self._daemon_api_version: str | None = None
         self._session: requests.Session | None = None
+        self._lean: LeanTransport | None = None
         self._lock = threading.Lock()
         self.ping_headers: dict[str, str] = {}
 
@@ -114,6 +121,9 @@ class DockerClient:
             if self._session is not None:
                 self._session.close()
                 self._session = None
+            if self._lean is not None:
+                self._lean.close()
+                self._lean = None
 
     # -- version -------------------------------------------------------------------------------------------
 
@@ -132,7 +142,7 @@ class DockerClient:
 
     def negotiate(self) -> str:
         """Ping the daemon and settle on the lower of its API version and :data:`MAX_API_VERSION`."""
-        resp = self._send("GET", "/_ping", versioned=False, stream=False, timeout=None)
+        resp = self._send_lean("GET", "/_ping", versioned=False)
         self.ping_headers = {k: v for k, v in resp.headers.items()}
         daemon = resp.headers.get("Api-Version")
         self._daemon_api_version = daemon
@@ -176,6 +186,16 @@ class DockerClient:
         Streamed responses are returned unread: iterate them, never read them whole.
         """
         path = self.path(template, *parts)
+        if not stream and data is None:
+            return self._send_lean(  # type: ignore[return-value]  # duck-types what callers read
+                method,
+                path,
+                params=params,
+                json_body=json_body,
+                headers=headers,
+                timeout=timeout,
+                versioned=versioned,
+            )
         return self._send(
             method,
             path,
@@ -223,19 +243,163 @@ class DockerClient:
             )
         except requests.exceptions.RequestException as exc:
             raise connection_error(self.address, exc) from exc
-        if resp.status_code >= 300 and resp.status_code != 304:
-            try:
-                error = error_from_response(resp, method, path)
-            finally:
-                resp.close()
-            if "HTTP request to an HTTPS server" in error.message:
-                raise ConnectionFailed(
-                    str(self.address),
-                    "the daemon expects TLS",
-                    hint="use --tls/--tlsverify, or DOCKER_TLS_VERIFY=1 with DOCKER_CERT_PATH",
-                )
-            raise error
+        self._raise_for_status(resp, method, path)
         return resp
+
+    @property
+    def lean(self) -> LeanTransport:
+        """The kept-alive lean transport for whole replies, made on first use."""
+        if self._lean is None:
+            with self._lock:
+                if self._lean is None:
+                    from dshell.api.transport import LeanTransport
+
+                    self._lean = LeanTransport(self.address, connect_timeout=self.connect_timeout)
+        return self._lean
+
+    def _send_lean(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Params = None,
+        json_body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+        versioned: bool = True,
+    ) -> LeanResponse:
+        """Send a request whose reply is read whole, on the lean transport; same errors as :meth:`_send`."""
+        from dshell.api.transport import ConnectPhaseError, ProtocolError
+
+        target, body, send_headers = self._lean_request(path, params, json_body, headers, versioned)
+        try:
+            resp = self.lean.request(
+                method,
+                target,
+                body=body,
+                headers=send_headers,
+                timeout=timeout if timeout is not None else self.timeout,
+            )
+        except ConnectPhaseError as exc:
+            raise lean_connection_error(self.address, exc.cause, connecting=True) from exc.cause
+        except (OSError, ProtocolError) as exc:
+            raise lean_connection_error(self.address, exc, connecting=False) from exc
+        self._raise_for_status(resp, method, path)
+        return resp
+
+    def stream(
+        self,
+        method: str,
+        template: str,
+        *parts: object,
+        params: Params = None,
+        json_body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        versioned: bool = True,
+    ) -> Iterator[bytes]:
+        """Send a request without an upload body and return its reply body in blocks as they arrive.
+
+        The lean equivalent of ``iter_stream(request(..., stream=True))`` for logs, save, export, events and
+        the like: no ``requests`` import (60-90 ms) and no per-chunk overhead. The request is sent and a
+        non-2xx reply raised now; the body is read as the iterator is consumed, each block what one read
+        of the connection brings (up to :data:`CHUNK` bytes). The connection is closed when the body ends or
+        the iteration stops.
+        """
+        from dshell.api.transport import ConnectPhaseError, LeanResponse, ProtocolError
+
+        path = self.path(template, *parts)
+        target, body, send_headers = self._lean_request(path, params, json_body, headers, versioned)
+        try:
+            reply = self.lean.open(method, target, body=body, headers=send_headers, timeout=None)
+        except ConnectPhaseError as exc:
+            raise lean_connection_error(self.address, exc.cause, connecting=True) from exc.cause
+        except (OSError, ProtocolError) as exc:
+            raise lean_connection_error(self.address, exc, connecting=False) from exc
+        if isinstance(reply, LeanResponse):
+            self._raise_for_status(reply, method, path)
+            return iter([reply.content] if reply.content else [])
+        return self._iter_lean_stream(reply)
+
+    def _iter_lean_stream(self, reply: LeanStream) -> Iterator[bytes]:
+        from dshell.api.transport import ProtocolError
+
+        try:
+            yield from reply.iter_blocks(CHUNK)
+        except (OSError, ProtocolError) as exc:
+            raise DshellError(f"the stream from {self.address} broke off: {exc}") from exc
+        finally:
+            reply.close()
+
+    def _lean_request(
+        self,
+        path: str,
+        params: Params,
+        json_body: Any,
+        headers: Mapping[str, str] | None,
+        versioned: bool,
+    ) -> tuple[str, bytes | None, dict[str, str]]:
+        """The request target (path and query), body and headers of a lean request."""
+        target = self.url(path, versioned=versioned)[len(self.address.base_url) :]
+        query = _encode_params(params)
+        if query:
+            from urllib.parse import urlencode
+
+            target += ("&" if "?" in target else "?") + urlencode(query)
+        send_headers = dict(headers or {})
+        body = None
+        if json_body is not None:
+            body = json.dumps(json_body).encode()
+            send_headers.setdefault("Content-Type", "application/json")
+        return target, body, send_headers
+
+    def _raise_for_status(self, resp: Any, method: str, path: str) -> None:
+        """Raise the typed error for a reply that is neither 2xx nor 304 (the response is closed)."""
+        if resp.status_code < 300 or resp.status_code == 304:
+            return
+        try:
+            error = error_from_response(resp, method, path)
+        finally:
+            resp.close()
+        if "HTTP request to an HTTPS server" in error.message:
+            raise ConnectionFailed(
+                str(self.address),
+                "the daemon expects TLS",
+                hint="use --tls/--tlsverify, or DOCKER_TLS_VERIFY=1 with DOCKER_CERT_PATH",
+            )
+        raise error
+
+    def send_raw(
+        self,
+        method: str,
+        path: str,
+        *,
+        data: Any = None,
+        headers: Mapping[str, str] | None = None,
+        read_timeout: float | None = None,
+    ) -> requests.Response:
+        """Send ``method path`` as given and return the streamed response, whatever its status.
+
+        For the raw plugin: ``path`` is already encoded and may carry a ``?query``; the negotiated
+        ``/vX.Y`` prefix is added unless it starts with one. ``data`` is bytes or a file object (streamed
+        from disk). ``read_timeout`` None waits as long as the body takes (streams). Only a failure to
+        reach the daemon raises (:class:`ConnectionFailed`); non-2xx replies are returned for the caller
+        to report (:func:`error_from_response`).
+        """
+        import requests
+
+        path, versioned = split_version_prefix(path)
+        try:
+            return self.session.request(
+                method,
+                self.url(path, versioned=versioned),
+                data=data,
+                headers=dict(headers or {}),
+                stream=True,
+                timeout=(self.connect_timeout, read_timeout),
+                allow_redirects=False,
+            )
+        except requests.exceptions.RequestException as exc:
+            raise connection_error(self.address, exc) from exc
 
     def get_json(self, template: str, *parts: object, params: Params = None, **kw: Any) -> Any:
         """GET and decode the JSON body."""
@@ -250,11 +414,27 @@ class DockerClient:
         return decode_json(resp) if resp.content else None
 
     def iter_stream(self, resp: requests.Response) -> Iterator[bytes]:
-        """Iterate a streamed body in blocks; the response is closed when the iteration stops."""
+        """Iterate a streamed body in blocks; the response is closed when the iteration stops.
+
+        Each block is what one read of the connection brings (up to :data:`CHUNK` bytes): a slow stream
+        yields as bytes arrive, a fast one in large blocks, whatever the size of the daemon's HTTP chunks.
+        """
+        if getattr(resp, "raw", None) is None:  # a whole reply from the lean transport
+            if resp.content:
+                yield resp.content
+            return
         import requests
 
+        from dshell.api.transport import ProtocolError, iter_dechunked
+
         try:
-            yield from resp.raw.stream(CHUNK, decode_content=True) if resp.raw else iter(())
+            read1 = _chunked_reader(resp)
+            if read1 is not None:
+                yield from iter_dechunked(read1, CHUNK)
+            else:
+                yield from resp.raw.stream(CHUNK, decode_content=True)
+        except ProtocolError as exc:
+            raise DshellError(f"the stream from {self.address} broke off: {exc}") from exc
         except (requests.exceptions.RequestException, OSError) as exc:
             raise DshellError(f"the stream from {self.address} broke off: {exc}") from exc
         except Exception as exc:  # urllib3's ProtocolError & co. are not OSErrors
@@ -263,6 +443,27 @@ class DockerClient:
             raise
         finally:
             resp.close()
+
+
+def _chunked_reader(resp: requests.Response) -> Any:
+    """``read1`` of the connection under a ``chunked``, unencoded, not yet read streamed reply, or None.
+
+    urllib3 decodes a chunked body one HTTP chunk per iteration, with several Python calls per chunk, and
+    the daemon sends every log frame as a chunk of its own; :func:`~dshell.api.transport.iter_dechunked`
+    decodes whatever one read brings instead.
+    """
+    raw: Any = resp.raw
+    fp: Any = getattr(raw, "_fp", None)  # http.client.HTTPResponse
+    reader: Any = getattr(fp, "fp", None)  # its buffered reader on the socket
+    if reader is None or not hasattr(reader, "read1") or not getattr(fp, "chunked", False):
+        return None
+    if getattr(fp, "chunk_left", 0) is not None:  # http.client started on the body already
+        return None
+    if resp.headers.get("Content-Encoding", "identity") not in ("", "identity"):
+        return None
+    if getattr(raw, "_fp_bytes_read", 0) or getattr(raw, "_decoded_buffer", None):
+        return None
+    return reader.read1
 
 
 def decode_json(resp: requests.Response) -> Any:
@@ -329,6 +530,29 @@ def connection_error(address: DaemonAddress, exc: Exception) -> ConnectionFailed
         hint = "the daemon may expect TLS: use --tls or DOCKER_TLS_VERIFY=1" if address.tls is None else None
         return ConnectionFailed(where, "the connection was closed without a reply", hint=hint)
     return ConnectionFailed(where, _short(text))
+
+
+def lean_connection_error(
+    address: DaemonAddress, exc: BaseException, *, connecting: bool
+) -> ConnectionFailed:
+    """:func:`connection_error` for the lean transport's ``OSError`` and :class:`ProtocolError` failures."""
+    import ssl
+
+    from dshell.api.transport import ProtocolError
+
+    where = str(address)
+    if isinstance(exc, ssl.SSLError | ssl.CertificateError):
+        return ConnectionFailed(where, "TLS handshake failed", hint=_short(str(exc)))
+    if isinstance(exc, TimeoutError):
+        if connecting:
+            return ConnectionFailed(where, "timed out connecting (is the address right? a firewall?)")
+        return ConnectionFailed(where, "the daemon did not answer in time (see --timeout)")
+    if isinstance(exc, ProtocolError | ConnectionResetError | BrokenPipeError):
+        hint = "the daemon may expect TLS: use --tls or DOCKER_TLS_VERIFY=1" if address.tls is None else None
+        return ConnectionFailed(where, "the connection was closed without a reply", hint=hint)
+    if isinstance(exc, Exception):
+        return connection_error(address, exc)
+    return ConnectionFailed(where, _short(str(exc)))
 
 
 def _short(text: str) -> str:
