@@ -1,22 +1,88 @@
 """``dshell [HOST] [-c CMD | -f FILE]``: pick the daemon, build the session, run the chosen mode.
 
-Imports stay lean on this path: prompt-toolkit only for the REPL, tabulate only when a styled table prints.
+Imports stay lean on this path: prompt-toolkit only for the REPL, tabulate only when a styled table prints,
+argparse only for ``--help``, ``--version`` and a command line :func:`fast_parse` leaves to it.
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from collections.abc import Sequence
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
 
 from dshell import __version__
 from dshell.api.address import DaemonAddress, TLSConfig, resolve_address
 from dshell.console import Console
 from dshell.errors import EXIT_ERROR, EXIT_USAGE, DshellError, ExitRequested
 
+if TYPE_CHECKING:
+    import argparse
+
+
+class CliOption:
+    """One command-line option, declared once: argparse builds ``--help`` from it, :func:`fast_parse` reads it."""
+
+    __slots__ = ("convert", "dest", "flags", "help", "metavar", "mode")
+
+    def __init__(
+        self,
+        flags: tuple[str, ...],
+        dest: str,
+        help: str,
+        *,
+        metavar: str | None = None,
+        convert: Any = None,
+        mode: bool = False,
+    ) -> None:
+        self.flags = flags
+        self.dest = dest
+        self.help = help
+        self.metavar = metavar  # None: a flag without a value
+        self.convert = convert
+        self.mode = mode  # -c and -f exclude each other
+
+
+OPTIONS = (
+    CliOption(("-H", "--host"), "host_flag", "daemon address (as docker -H)", metavar="HOST"),
+    CliOption(
+        ("-c", "--command"), "command", "run one command and exit with its status", metavar="CMD", mode=True
+    ),
+    CliOption(("-f", "--file"), "file", "run a command file ('-' for stdin)", metavar="FILE", mode=True),
+    CliOption(("--keep-going",), "keep_going", "in a script, go on after a failing command"),
+    CliOption(("--json",), "json", "print JSON instead of tables (same as: set output json)"),
+    CliOption(
+        ("--timeout",), "timeout", "timeout for non-streaming requests", metavar="SECONDS", convert=float
+    ),
+    CliOption(
+        ("--api-version",), "api_version", "use this API version (also DOCKER_API_VERSION)", metavar="X.Y"
+    ),
+    CliOption(
+        ("--disable-plugins",),
+        "disable_plugins",
+        "do not load these plugins (also DSHELL_DISABLE_PLUGINS)",
+        metavar="NAME,...",
+    ),
+    CliOption(("--tls",), "tls", "use TLS (verifying the daemon's certificate)"),
+    CliOption(("--tlsverify",), "tlsverify", "use TLS and verify the daemon (the default with TLS)"),
+    CliOption(("--tlscacert",), "tlscacert", "CA certificate to verify the daemon with", metavar="FILE"),
+    CliOption(("--tlscert",), "tlscert", "client certificate", metavar="FILE"),
+    CliOption(("--tlskey",), "tlskey", "client key", metavar="FILE"),
+    CliOption(
+        ("--insecure-skip-tls-verify",),
+        "insecure_skip_tls_verify",
+        "use TLS without verifying the daemon (unsafe)",
+    ),
+    CliOption(("--debug",), "debug", "show tracebacks"),
+)
+_BY_FLAG = {flag: opt for opt in OPTIONS for flag in opt.flags}
+
 
 def build_parser() -> argparse.ArgumentParser:
+    """The full argparse parser (``--help``, ``--version``, error messages), built from :data:`OPTIONS`."""
+    import argparse
+
     p = argparse.ArgumentParser(
         prog="dshell",
         description="An interactive shell for the Docker Engine REST API.",
@@ -24,39 +90,54 @@ def build_parser() -> argparse.ArgumentParser:
         "A bare host means tcp://HOST:2375.",
     )
     p.add_argument("host", nargs="?", help="daemon: HOST, HOST:PORT, tcp://HOST:PORT or unix:///PATH")
-    p.add_argument("-H", "--host", dest="host_flag", metavar="HOST", help="daemon address (as docker -H)")
     mode = p.add_mutually_exclusive_group()
-    mode.add_argument("-c", "--command", metavar="CMD", help="run one command and exit with its status")
-    mode.add_argument("-f", "--file", metavar="FILE", help="run a command file ('-' for stdin)")
-    p.add_argument("--keep-going", action="store_true", help="in a script, go on after a failing command")
-    p.add_argument(
-        "--json", action="store_true", help="print JSON instead of tables (same as: set output json)"
-    )
-    p.add_argument("--timeout", type=float, metavar="SECONDS", help="timeout for non-streaming requests")
-    p.add_argument("--api-version", metavar="X.Y", help="use this API version (also DOCKER_API_VERSION)")
-    p.add_argument(
-        "--disable-plugins",
-        metavar="NAME,...",
-        help="do not load these plugins (also DSHELL_DISABLE_PLUGINS)",
-    )
-    p.add_argument("--tls", action="store_true", help="use TLS (verifying the daemon's certificate)")
-    p.add_argument(
-        "--tlsverify", action="store_true", help="use TLS and verify the daemon (the default with TLS)"
-    )
-    p.add_argument("--tlscacert", metavar="FILE", help="CA certificate to verify the daemon with")
-    p.add_argument("--tlscert", metavar="FILE", help="client certificate")
-    p.add_argument("--tlskey", metavar="FILE", help="client key")
-    p.add_argument(
-        "--insecure-skip-tls-verify",
-        action="store_true",
-        help="use TLS without verifying the daemon (unsafe)",
-    )
-    p.add_argument("--debug", action="store_true", help="show tracebacks")
+    for opt in OPTIONS:
+        target = mode if opt.mode else p
+        if opt.metavar is None:
+            target.add_argument(*opt.flags, dest=opt.dest, action="store_true", help=opt.help)
+        else:
+            kw = {"type": opt.convert} if opt.convert else {}
+            target.add_argument(*opt.flags, dest=opt.dest, metavar=opt.metavar, help=opt.help, **kw)
     p.add_argument("--version", action="version", version=f"dshell {__version__}")
     return p
 
 
-def tls_from_args(args: argparse.Namespace) -> TLSConfig | None:
+def fast_parse(argv: Sequence[str]) -> SimpleNamespace | None:
+    """Parse a plain command line without importing argparse; None for anything argparse must handle
+    (``--help``, ``--version``, an unknown or abbreviated flag, a missing value, ``-c`` with ``-f``, …)."""
+    values: dict[str, Any] = {opt.dest: (None if opt.metavar else False) for opt in OPTIONS}
+    values["host"] = None
+    it = iter(argv)
+    for word in it:
+        if word.startswith("-") and word != "-":
+            name, eq, inline = word.partition("=")
+            opt = _BY_FLAG.get(name)
+            if opt is None or (eq and not name.startswith("--")):
+                return None
+            if opt.metavar is None:
+                if eq:
+                    return None
+                values[opt.dest] = True
+                continue
+            value = inline if eq else next(it, None)
+            if value is None or (not eq and value.startswith("-") and value != "-"):
+                return None
+            if opt.convert is not None:
+                try:
+                    value = opt.convert(value)
+                except ValueError:
+                    return None
+            values[opt.dest] = value
+        elif values["host"] is None:
+            values["host"] = word
+        else:
+            return None
+    if values["command"] is not None and values["file"] is not None:
+        return None
+    return SimpleNamespace(**values)
+
+
+def tls_from_args(args: Any) -> TLSConfig | None:
     """A TLS config when any TLS flag is given; verification stays on unless explicitly skipped."""
     if not (args.tls or args.tlsverify or args.tlscacert or args.tlscert or args.insecure_skip_tls_verify):
         return None
@@ -81,7 +162,8 @@ def security_warnings(address: DaemonAddress) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = fast_parse(argv) or build_parser().parse_args(argv)
     console = Console()
     try:
         return _run(args, console)
@@ -98,7 +180,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
 
 
-def _run(args: argparse.Namespace, console: Console) -> int:
+def _run(args: Any, console: Console) -> int:
     from dshell.pluginhost import PluginHost
     from dshell.script import run_script
     from dshell.session import Session, disabled_plugins

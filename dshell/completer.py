@@ -23,8 +23,9 @@ if TYPE_CHECKING:
     from dshell.commands import Command
     from dshell.session import Session
 
-#: Words that need no quoting (the fast path of :func:`dshell.lexer.quote_word`).
-_PLAIN = re.compile(r"[A-Za-z0-9@%+=:,./_-]+\Z")
+#: Words dshell's lexer reads back unchanged: only white space, quotes and backslashes are special to it, so
+#: an API path such as ``/containers/json?all=1&size=1`` is inserted as it is.
+_PLAIN = re.compile(r"[^\s'\"\\]+\Z")
 
 
 def rank(word: str, candidates: Iterable[Candidate]) -> list[Candidate]:

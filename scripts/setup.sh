@@ -18,6 +18,7 @@ root=$PWD
         python3 -m venv .venv
     fi
     echo "[setup] pip install . into .venv"
+    rm -rf build
     .venv/bin/python -m pip install -q --disable-pip-version-check .
 } </dev/null >&2
 

@@ -108,7 +108,11 @@ def test_builtins_are_entry_points() -> None:
     eps = {ep.name: ep.value for ep in entry_points(group="dshell") if ep.dist and ep.dist.name == "dshell"}
     for name in ("shell", "containers", "images", "raw"):
         assert eps[name] == f"dshell.plugins.{name}"
-    from importlib.metadata import files
+    import sysconfig
 
-    installed = [str(f) for f in files("dshell") or []]
-    assert not [f for f in installed if f.startswith("plugins/")], "a bare 'plugins' package must not be installed"
+    import dshell.plugins.containers
+
+    assert Path(dshell.plugins.containers.__file__).name == "containers.py"
+    for key in ("purelib", "platlib"):
+        site = Path(sysconfig.get_paths()[key])
+        assert not (site / "plugins").exists(), f"a bare 'plugins' package was installed into {site}"
