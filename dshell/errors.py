@@ -138,7 +138,7 @@ def api_error(status: int, message: str, *, method: str = "", path: str = "") ->
     return cls(message, status=status, method=method, path=path)
 
 
-class ExitRequested(BaseException):  # noqa: N818 - control flow, like SystemExit
+class ExitRequested(BaseException):
     """``exit`` / ``quit``: the REPL or script stops with ``status``."""
 
     def __init__(self, status: int = 0) -> None:

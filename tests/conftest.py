@@ -90,6 +90,7 @@ def run_dshell(
     full_env = {**os.environ, **(env or {})}
     proc = subprocess.run(
         [DSHELL, *args],
+        check=False,
         input=input,
         capture_output=True,
         text=True,

@@ -20,7 +20,11 @@ from dshell.errors import ConfigError
         ("localhost:2380", "tcp://localhost:2380", "http://localhost:2380"),
         ("tcp://10.0.0.5", "tcp://10.0.0.5:2375", "http://10.0.0.5:2375"),
         ("tcp://[::1]:2375", "tcp://[::1]:2375", "http://[::1]:2375"),
-        ("unix:///var/run/docker.sock", "unix:///var/run/docker.sock", "http+unix://%2Fvar%2Frun%2Fdocker.sock"),
+        (
+            "unix:///var/run/docker.sock",
+            "unix:///var/run/docker.sock",
+            "http+unix://%2Fvar%2Frun%2Fdocker.sock",
+        ),
         ("https://h.example", "tcp://h.example:2376", "https://h.example:2376"),
     ],
 )
@@ -61,7 +65,9 @@ def test_resolution_order(tmp_path: Path) -> None:
 
 def test_tls_env_verifies_by_default(tmp_path: Path) -> None:
     (tmp_path / "ca.pem").write_text("x")
-    addr = resolve_address("h.example", {"HOME": "/nonexistent", "DOCKER_TLS_VERIFY": "1", "DOCKER_CERT_PATH": str(tmp_path)})
+    addr = resolve_address(
+        "h.example", {"HOME": "/nonexistent", "DOCKER_TLS_VERIFY": "1", "DOCKER_CERT_PATH": str(tmp_path)}
+    )
     assert addr.tls is not None and addr.tls.verify == str(tmp_path / "ca.pem")
     assert addr.port == 2376 and addr.base_url.startswith("https://")
 

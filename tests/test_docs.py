@@ -11,6 +11,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_command_reference_is_current() -> None:
     r = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "gen_docs.py"), "--check"], capture_output=True, text=True
+        [sys.executable, str(ROOT / "scripts" / "gen_docs.py"), "--check"],
+        check=False,
+        capture_output=True,
+        text=True,
     )
     assert r.returncode == 0, r.stderr

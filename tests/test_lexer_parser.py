@@ -86,7 +86,7 @@ def test_double_dash_and_defaults() -> None:
 
 
 def test_usage_errors() -> None:
-    with pytest.raises(UsageError, match="unknown flag: --nmae.*did you mean --name"):
+    with pytest.raises(UsageError, match=r"unknown flag: --nmae.*did you mean --name"):
         parse(RUN, "--nmae x img")
     with pytest.raises(UsageError, match="missing argument IMAGE"):
         parse(RUN, "-d")
@@ -118,11 +118,13 @@ POST = Command("post", _noop, "post", arguments=(argument("path"), argument("bod
 @pytest.mark.parametrize(
     ("line", "body"),
     [
-        ('/containers/create {"Image": "busybox:local", "Cmd": ["echo", "it\'s"]}',
-         '{"Image": "busybox:local", "Cmd": ["echo", "it\'s"]}'),
+        (
+            '/containers/create {"Image": "busybox:local", "Cmd": ["echo", "it\'s"]}',
+            '{"Image": "busybox:local", "Cmd": ["echo", "it\'s"]}',
+        ),
         ("/x '{\"a\": 1}'", '{"a": 1}'),
         ("/x", None),
-        ("/x {\"a\": \"unbalanced ' quote\"}", '{"a": "unbalanced \' quote"}'),
+        ('/x {"a": "unbalanced \' quote"}', '{"a": "unbalanced \' quote"}'),
         ("/x {'oops", "{'oops"),
     ],
 )

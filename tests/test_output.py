@@ -80,7 +80,11 @@ def test_progress_plain_lines_and_error() -> None:
         "Digest: sha256:00",
     ]
     with pytest.raises(CommandFailed, match="manifest unknown"):
-        render(Progress(iter([{"errorDetail": {"message": "manifest unknown"}, "error": "manifest unknown"}])), cap.ctx, render_table_mode)
+        render(
+            Progress(iter([{"errorDetail": {"message": "manifest unknown"}, "error": "manifest unknown"}])),
+            cap.ctx,
+            render_table_mode,
+        )
 
 
 def test_binary_to_file_is_atomic(tmp_path: Path) -> None:

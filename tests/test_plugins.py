@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import run_dshell
+
 from dshell import hookspecs
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,8 +39,18 @@ def hello_plugin(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """examples/dshell-hello really pip-installed (into its own target directory)."""
     target = tmp_path_factory.mktemp("site")
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
-         "--target", str(target), str(ROOT / "examples" / "dshell-hello")],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            "--target",
+            str(target),
+            str(ROOT / "examples" / "dshell-hello"),
+        ],
         check=True,
         capture_output=True,
     )
@@ -65,7 +75,9 @@ def test_third_party_distribution_adds_a_command(hello_plugin: Path, daemon: str
 
 
 def test_broken_plugins_warn_and_are_skipped(tmp_path: Path, daemon: str) -> None:
-    fake_dist(tmp_path, "broken-import", "broken_import", "raise ImportError('missing dependency frobnitz')\n")
+    fake_dist(
+        tmp_path, "broken-import", "broken_import", "raise ImportError('missing dependency frobnitz')\n"
+    )
     fake_dist(
         tmp_path,
         "broken-hook",
@@ -87,11 +99,16 @@ def test_broken_plugins_warn_and_are_skipped(tmp_path: Path, daemon: str) -> Non
     env = {"PYTHONPATH": str(tmp_path)}
     r = run_dshell(daemon, "-c", "ps -a -q", env=env)
     assert r.status == 0
-    assert "plugin 'broken_import' (from broken-import) failed to load: ImportError: missing dependency frobnitz" in r.err
+    assert (
+        "plugin 'broken_import' (from broken-import) failed to load: ImportError: missing dependency frobnitz"
+        in r.err
+    )
     assert "plugin 'broken_hook' failed in dshell_register_commands: RuntimeError: bad registration" in r.err
     assert "command 'ps' is already registered by 'containers'" in r.err
     assert "Traceback" not in r.err
-    r = run_dshell(daemon, "-c", "ps -q", env={**env, "DSHELL_DISABLE_PLUGINS": "broken_import,broken_hook,clash_plugin"})
+    r = run_dshell(
+        daemon, "-c", "ps -q", env={**env, "DSHELL_DISABLE_PLUGINS": "broken_import,broken_hook,clash_plugin"}
+    )
     assert r.status == 0 and r.err == ""
 
 

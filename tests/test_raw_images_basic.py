@@ -7,7 +7,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from conftest import IMAGE, REGISTRY, TCP, docker, run_dshell
 
 
@@ -17,7 +16,9 @@ def test_raw_get_post_delete(daemon: str, prefix: str, tmp_path: Path) -> None:
     r = run_dshell(daemon, "-c", "get /v1.41/version")
     assert json.loads(r.out)["ApiVersion"]
     name = f"{prefix}-raw"
-    r = run_dshell(daemon, "-c", f'post /containers/create?name={name} {{"Image": "{IMAGE}", "Cmd": ["sleep", "30"]}}')
+    r = run_dshell(
+        daemon, "-c", f'post /containers/create?name={name} {{"Image": "{IMAGE}", "Cmd": ["sleep", "30"]}}'
+    )
     assert r.status == 0, r.err
     cid = json.loads(r.out)["Id"]
     body = tmp_path / "b.json"
