@@ -7,11 +7,9 @@ parsers reproduce Go's ``time.ParseDuration``, go-units ``RAMInBytes``, the CLI'
 
 from __future__ import annotations
 
-import calendar
 import math
 import re
 import time
-from fractions import Fraction
 
 __all__ = [
     "ago",
@@ -122,6 +120,8 @@ def _epoch(match: re.Match[str], local_offset: int) -> tuple[int, int]:
         raise ValueError(f"month out of range in {match.string!r}")
     if year < 1:
         raise ValueError(f"year out of range in {match.string!r}")
+    import calendar
+
     if not 1 <= day <= calendar.monthrange(year, month)[1]:
         raise ValueError(f"day out of range in {match.string!r}")
     if hour >= 24 or minute >= 60 or second >= 60:
@@ -174,6 +174,8 @@ _MAX_DURATION_NS = (1 << 63) - 1
 
 def _duration_ns(text: str) -> int:
     """Nanoseconds of a Go duration string (``time.ParseDuration``)."""
+    from fractions import Fraction  # exact arithmetic, imported only when a duration is parsed
+
     rest = text
     negative = False
     if rest[:1] in ("-", "+"):
@@ -281,6 +283,8 @@ def parse_cpus(text: str) -> int:
 
     Raises ``ValueError`` for a value that is not a rational number or is finer than 1e-9 CPU.
     """
+    from fractions import Fraction
+
     if not _RATIONAL_RE.fullmatch(text):
         raise ValueError(f"failed to parse {text!r} as a rational number")
     try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import time
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from dshell.api import containers as api
@@ -97,49 +98,75 @@ def size_text(c: dict[str, Any]) -> str:
     return f"{rw} (virtual {_size3(root)})" if root > 0 else rw
 
 
-def ps_view(c: dict[str, Any], *, no_trunc: bool = False) -> dict[str, Any]:
-    """The Docker CLI's view of a container for ``--format`` templates (same field names)."""
+def _mounts(c: dict[str, Any], no_trunc: bool) -> str:
+    names = (m.get("Name") or m.get("Source") or "" for m in c.get("Mounts") or [])
+    return ",".join(n if no_trunc else ellipsis(n, 15) for n in names)
+
+
+def _running_for(c: dict[str, Any], no_trunc: bool) -> str:
     from dshell.humanize import ago
 
-    labels = c.get("Labels") or {}
-    command = c.get("Command", "")
-    mounts = []
-    for m in c.get("Mounts") or []:
-        name = m.get("Name") or m.get("Source") or ""
-        mounts.append(name if no_trunc else ellipsis(name, 15))
-    networks = sorted(((c.get("NetworkSettings") or {}).get("Networks") or {}).keys())
-    created = c.get("Created", 0)
-    return {
-        "ID": short_id(c["Id"], no_trunc=no_trunc),
-        "Image": c.get("Image", ""),
-        "Command": f'"{command if no_trunc else ellipsis(command, 20)}"',
-        "CreatedAt": time.strftime("%Y-%m-%d %H:%M:%S %z %Z", time.localtime(created)),
-        "RunningFor": ago(created),
-        "Ports": format_ports(c.get("Ports") or []),
-        "Status": c.get("Status", ""),
-        "Size": size_text(c),
-        "Names": container_name(c),
-        "Labels": ",".join(f"{k}={v}" for k, v in sorted(labels.items())),
-        "Mounts": ",".join(mounts),
-        "Networks": ",".join(networks),
-        "State": c.get("State", ""),
-        "LocalVolumes": str(sum(1 for m in c.get("Mounts") or [] if m.get("Driver") == "local")),
-        "Label": lambda key: labels.get(key, ""),
-    }
+    return ago(c.get("Created", 0))
+
+
+def _labels(c: dict[str, Any]) -> dict[str, str]:
+    return c.get("Labels") or {}
+
+
+#: The Docker CLI's fields of a container for ``--format`` templates, each computed only when asked for.
+PS_FIELDS: dict[str, Callable[[dict[str, Any], bool], Any]] = {
+    "ID": lambda c, nt: short_id(c["Id"], no_trunc=nt),
+    "Image": lambda c, nt: c.get("Image", ""),
+    "Command": lambda c, nt: f'"{c.get("Command", "") if nt else ellipsis(c.get("Command", ""), 20)}"',
+    "CreatedAt": lambda c, nt: time.strftime("%Y-%m-%d %H:%M:%S %z %Z", time.localtime(c.get("Created", 0))),
+    "RunningFor": _running_for,
+    "Ports": lambda c, nt: format_ports(c.get("Ports") or []),
+    "Status": lambda c, nt: c.get("Status", ""),
+    "Size": lambda c, nt: size_text(c),
+    "Names": lambda c, nt: container_name(c),
+    "Labels": lambda c, nt: ",".join(f"{k}={v}" for k, v in sorted(_labels(c).items())),
+    "Mounts": _mounts,
+    "Networks": lambda c, nt: ",".join(
+        sorted(((c.get("NetworkSettings") or {}).get("Networks") or {}).keys())
+    ),
+    "State": lambda c, nt: c.get("State", ""),
+    "LocalVolumes": lambda c, nt: str(sum(1 for m in c.get("Mounts") or [] if m.get("Driver") == "local")),
+    "Label": lambda c, nt: lambda key: _labels(c).get(key, ""),
+}
+
+
+class ContainerView(Mapping[str, Any]):
+    """A container as ``docker ps --format`` templates see it; each field is computed on first use, so a
+    1,000-row table pays only for its seven columns."""
+
+    def __init__(self, container: dict[str, Any], *, no_trunc: bool = False) -> None:
+        self._c = container
+        self._no_trunc = no_trunc
+        self._cache: dict[str, Any] = {}
+
+    def __getitem__(self, key: str) -> Any:
+        try:
+            return self._cache[key]
+        except KeyError:
+            value = self._cache[key] = PS_FIELDS[key](self._c, self._no_trunc)
+            return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(PS_FIELDS))
+
+    def __len__(self) -> int:
+        return len(PS_FIELDS)
+
+
+def ps_view(c: dict[str, Any], *, no_trunc: bool = False) -> ContainerView:
+    """The Docker CLI's view of a container for ``--format`` templates (same field names)."""
+    return ContainerView(c, no_trunc=no_trunc)
 
 
 def ps_row(c: dict[str, Any], *, no_trunc: bool = False, size: bool = False) -> tuple[str, ...]:
     """One row of the default ``ps`` table."""
-    view = ps_view(c, no_trunc=no_trunc)
-    row = (
-        view["ID"],
-        view["Image"],
-        view["Command"],
-        view["RunningFor"],
-        view["Status"],
-        view["Ports"],
-        view["Names"],
-    )
+    view = ContainerView(c, no_trunc=no_trunc)
+    row = tuple(view[k] for k in ("ID", "Image", "Command", "RunningFor", "Status", "Ports", "Names"))
     return (*row, view["Size"]) if size else row
 
 

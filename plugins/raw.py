@@ -16,9 +16,11 @@ from dshell.hookspecs import hookimpl
 from dshell.results import Document, Table, Text
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from dshell.catalogue import Endpoint
     from dshell.commands import CommandRegistry
-    from dshell.completion import CompletionRegistry
+    from dshell.completion import Candidate, CompletionRegistry, CompletionRequest
     from dshell.invocation import Invocation
     from dshell.plugins.raw_request import RawRequest
 
@@ -347,9 +349,19 @@ def dshell_register_commands(registry: CommandRegistry) -> None:
     registry.add(ENDPOINTS)
 
 
+def _complete_api_path(request: CompletionRequest) -> Iterable[Candidate]:
+    from dshell.plugins.raw_completion import complete_api_path  # the catalogue loads on first completion
+
+    return complete_api_path(request)
+
+
+def _complete_api_query(request: CompletionRequest) -> Iterable[Candidate]:
+    from dshell.plugins.raw_completion import complete_api_query
+
+    return complete_api_query(request)
+
+
 @hookimpl
 def dshell_register_completers(completers: CompletionRegistry) -> None:
-    from dshell.plugins.raw_completion import complete_api_path, complete_api_query
-
-    completers.add("api-path", complete_api_path)
-    completers.add("api-query", complete_api_query)
+    completers.add("api-path", _complete_api_path)
+    completers.add("api-query", _complete_api_query)

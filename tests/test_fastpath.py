@@ -12,6 +12,7 @@ import random
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -155,7 +156,12 @@ def test_one_shot_path_imports_nothing_heavy() -> None:
         "out.write(repr((status, sorted(sys.modules))))\n"
     )
     proc = subprocess.run(
-        [sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", code],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tempfile.gettempdir(),  # not the source tree, whose dshell/ would shadow the installed package
     )
     status, modules = ast.literal_eval(proc.stdout)
     assert status == 0, proc.stderr

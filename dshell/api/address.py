@@ -6,8 +6,6 @@ Order without an explicit host (as the Docker CLI does): ``DOCKER_HOST``, then t
 
 from __future__ import annotations
 
-import hashlib
-import ipaddress
 import json
 import os
 from collections.abc import Mapping
@@ -61,6 +59,8 @@ class DaemonAddress:
         """True for unix sockets and loopback tcp addresses."""
         if self.scheme == "unix" or self.host == "localhost":
             return True
+        import ipaddress
+
         try:
             return ipaddress.ip_address(self.host).is_loopback
         except ValueError:
@@ -148,6 +148,8 @@ def context_address(name: str, env: Mapping[str, str]) -> DaemonAddress | None:
     """The docker endpoint of context ``name`` (None for the ``default`` context)."""
     if name == "default":
         return None
+    import hashlib
+
     digest = hashlib.sha256(name.encode()).hexdigest()
     base = docker_config_dir(env) / "contexts"
     meta = base / "meta" / digest / "meta.json"

@@ -119,8 +119,7 @@ def container_changes(client: DockerClient, ident: str) -> list[dict[str, Any]]:
 
 def export_container(client: DockerClient, ident: str) -> Iterator[bytes]:
     """``GET /containers/{id}/export``: the filesystem as a tar stream, in blocks."""
-    resp = client.request("GET", "/containers/{}/export", ident, stream=True)
-    return client.iter_stream(resp)
+    return client.stream("GET", "/containers/{}/export", ident)
 
 
 def commit_container(client: DockerClient, ident: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -135,14 +134,12 @@ def prune_containers(client: DockerClient, *, filters: dict[str, list[str]] | No
 
 def container_logs(client: DockerClient, ident: str, params: dict[str, Any]) -> Iterator[bytes]:
     """``GET /containers/{id}/logs``: the (multiplexed unless TTY) log stream, in blocks."""
-    resp = client.request("GET", "/containers/{}/logs", ident, params=params, stream=True)
-    return client.iter_stream(resp)
+    return client.stream("GET", "/containers/{}/logs", ident, params=params)
 
 
 def container_stats(client: DockerClient, ident: str, *, stream: bool) -> Iterator[dict[str, Any]]:
     """``GET /containers/{id}/stats``: one stats document, or a stream of them (one a second)."""
-    resp = client.request("GET", "/containers/{}/stats", ident, params={"stream": stream}, stream=True)
-    return iter_json_documents(client.iter_stream(resp))
+    return iter_json_documents(client.stream("GET", "/containers/{}/stats", ident, params={"stream": stream}))
 
 
 def resize_container(client: DockerClient, ident: str, rows: int, cols: int) -> None:

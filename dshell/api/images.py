@@ -36,8 +36,7 @@ def pull(
 ) -> Iterator[dict[str, Any]]:
     """``POST /images/create?fromImage=...``: the progress messages, as they arrive."""
     params = {"fromImage": image, "tag": tag, "platform": platform}
-    resp = client.request("POST", "/images/create", params=params, headers=headers, stream=True)
-    yield from iter_json_documents(client.iter_stream(resp))
+    yield from iter_json_documents(client.stream("POST", "/images/create", params=params, headers=headers))
 
 
 def remove_image(
@@ -64,10 +63,8 @@ def push(
     client: DockerClient, repository: str, tag: str | None, *, headers: Mapping[str, str] | None = None
 ) -> Iterator[dict[str, Any]]:
     """``POST /images/{name}/push``: the progress messages (``tag`` None pushes every tag)."""
-    resp = client.request(
-        "POST", "/images/{}/push", repository, params={"tag": tag}, headers=headers, stream=True
-    )
-    yield from iter_json_documents(client.iter_stream(resp))
+    chunks = client.stream("POST", "/images/{}/push", repository, params={"tag": tag}, headers=headers)
+    yield from iter_json_documents(chunks)
 
 
 def tag_image(client: DockerClient, source: str, repository: str, tag: str | None) -> None:
@@ -95,8 +92,7 @@ def search(
 
 def save(client: DockerClient, names: Iterable[str]) -> Iterator[bytes]:
     """``GET /images/get?names=…``: the tar archive, in blocks as it arrives (never read whole)."""
-    resp = client.request("GET", repeated_query("/images/get", "names", names), stream=True)
-    return client.iter_stream(resp)
+    return client.stream("GET", repeated_query("/images/get", "names", names))
 
 
 def load(client: DockerClient, body: Iterable[bytes], *, quiet: bool = False) -> Iterator[dict[str, Any]]:
