@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from dshell.errors import ConnectionFailed, DshellError
 from dshell.names import FETCHERS
 
 if TYPE_CHECKING:
@@ -33,6 +34,13 @@ if TYPE_CHECKING:
 EVENT_KINDS = {"container": "containers", "image": "images", "network": "networks", "volume": "volumes"}
 #: Container actions that change nothing a completer or the toolbar shows.
 QUIET_ACTIONS = ("exec_create", "exec_start", "exec_die", "top", "resize", "attach", "archive-path", "commit")
+
+
+def short_error(exc: DshellError) -> str:
+    """Toolbar-sized text: for an unreachable daemon the cause alone (the address is already shown)."""
+    if isinstance(exc, ConnectionFailed):
+        return f"not connected: {exc.cause}"
+    return exc.message
 
 
 @dataclass(frozen=True)
@@ -170,7 +178,6 @@ class Refresher:
             self._refresh(dirty)
 
     def _refresh(self, kinds: set[str]) -> None:
-        from dshell.errors import DshellError
 
         client = self._client
         assert client is not None
@@ -183,7 +190,7 @@ class Refresher:
             try:
                 items = fetch(client)
             except DshellError as exc:
-                error = exc.message
+                error = short_error(exc)
                 break
             except Exception as exc:  # a malformed reply must not kill the thread
                 error = f"{type(exc).__name__}: {exc}"
@@ -198,7 +205,7 @@ class Refresher:
                 version = client.get_json("/version")
                 self._update(engine=str(version.get("Version", "?")), api=client.api_version)
             except DshellError as exc:
-                error = exc.message
+                error = short_error(exc)
         self._update(error=error)
         self.rounds += 1
         if (changed or error) and self.on_change is not None:
