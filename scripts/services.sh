@@ -103,12 +103,15 @@ ensure_packages() {
 ping_unix() { [ "$(curl -s -m 3 --unix-socket "$UNIX_SOCK" http://x/_ping 2>/dev/null)" = OK ]; }
 ping_tcp() { [ "$(curl -s -m 3 "http://$TCP_ADDR/_ping" 2>/dev/null)" = OK ]; }
 
+# True while pid $1 exists and is not a zombie (a killed dockerd lingers as one until reaped).
+running() { [ -r "/proc/$1/stat" ] && ! grep -q ') Z ' "/proc/$1/stat" 2>/dev/null; }
+
 # Wait up to $1 seconds for both endpoints; fail early if pid $2 (when given) dies.
 wait_dockerd() {
     local deadline=$((SECONDS + $1)) pid=${2:-}
     while [ $SECONDS -lt "$deadline" ]; do
         ping_unix && ping_tcp && return 0
-        if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
+        if [ -n "$pid" ] && ! running "$pid"; then
             return 1
         fi
         sleep 0.5
@@ -162,11 +165,15 @@ ensure_dockerd() {
         # Somebody's dockerd is alive but silent: starting up, or stuck. Never start a second one
         # on the same /var/lib/docker, and never kill it.
         log "dockerd: pid $pid is running but not answering yet; waiting up to 30 s"
-        wait_dockerd 30 "$pid" ||
+        if wait_dockerd 30 "$pid"; then
+            log "dockerd: pid $pid now answering on unix and tcp"
+            return
+        fi
+        if running "$pid"; then
             die "dockerd pid $pid does not answer on both unix://$UNIX_SOCK and tcp://$TCP_ADDR;
   it is not ours, so it is left alone (its log may be in $DOCKERD_LOG)"
-        log "dockerd: pid $pid now answering on unix and tcp"
-        return
+        fi
+        log "dockerd: pid $pid exited meanwhile (it was being stopped); starting a new one"
     fi
 
     # No dockerd is alive, so what a killed one left behind is stale. dockerd refuses to start while
