@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from dshell.api.client import DockerClient
@@ -41,6 +41,9 @@ FETCHERS: dict[str, Fetcher] = {
     "networks": _networks,
     "volumes": _volumes,
 }
+
+
+T = TypeVar("T")
 
 
 class NameCache:
@@ -95,3 +98,12 @@ class NameCache:
                 self._data.clear()
             else:
                 self._data.pop(kind, None)
+
+
+def invalidating(names: NameCache, kind: str, items: Iterable[T]) -> Iterator[T]:
+    """Yield ``items`` (a stream that changes the daemon), then forget ``kind`` so the next completion
+    refetches it — also when the stream fails or is interrupted."""
+    try:
+        yield from items
+    finally:
+        names.invalidate(kind)

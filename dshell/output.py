@@ -8,8 +8,6 @@ how tables and documents look; streams, frames and binary data are written the s
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -168,19 +166,11 @@ def write_binary(body: Binary, console: Console) -> None:
             out.write(chunk)
         out.flush()
         return
-    target = os.path.abspath(body.path)
-    fd, tmp = tempfile.mkstemp(prefix=".dshell-", suffix=".part", dir=os.path.dirname(target))
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            for chunk in body.chunks:
-                fh.write(chunk)
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    from dshell.fileutil import atomic_write
+
+    with atomic_write(body.path) as fh:
+        for chunk in body.chunks:
+            fh.write(chunk)
 
 
 def progress_error(event: dict[str, Any]) -> str | None:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from dshell.commands import Command, argument, flag, option
 from dshell.errors import CommandFailed, UsageError
+from dshell.names import invalidating
 from dshell.results import Binary, Progress
 
 from .image_build import binary_stdin
@@ -55,20 +56,13 @@ def _chunks(fh: BinaryIO, *, close: bool) -> Iterator[bytes]:
             fh.close()
 
 
-def _done(inv: Invocation, events: Iterator[dict[str, object]]) -> Iterator[dict[str, object]]:
-    try:
-        yield from events
-    finally:
-        inv.session.names.invalidate("images")
-
-
 def load(inv: Invocation) -> Progress:
     from dshell.api import images as api
 
     a = inv.args
     fh = _open_input(inv, a.input, "load")
     body = _chunks(fh, close=bool(a.input and a.input != "-"))
-    return Progress(_done(inv, api.load(inv.client, body, quiet=a.quiet)))  # type: ignore[arg-type]
+    return Progress(invalidating(inv.session.names, "images", api.load(inv.client, body, quiet=a.quiet)))
 
 
 def import_(inv: Invocation) -> Progress:
@@ -98,7 +92,7 @@ def import_(inv: Invocation) -> Progress:
         changes=a.change,
         platform=a.platform,
     )
-    return Progress(_done(inv, events))  # type: ignore[arg-type]
+    return Progress(invalidating(inv.session.names, "images", events))
 
 
 def commands() -> list[Command]:

@@ -8,11 +8,12 @@ build output is shown as it arrives; a failing step ends the command with the st
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from dshell.commands import Command, argument, flag, option
 from dshell.errors import UsageError
+from dshell.names import invalidating
 from dshell.results import Progress
 
 from . import image_registry
@@ -55,13 +56,6 @@ def build_args(values: Iterable[str]) -> dict[str, str | None]:
             raise UsageError(f"build: invalid --build-arg {value!r}")
         out[key] = val if sep else os.environ.get(key)
     return out
-
-
-def _with_done(inv: Invocation, events: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    try:
-        yield from events
-    finally:
-        inv.session.names.invalidate("images")
 
 
 def build(inv: Invocation) -> Progress:
@@ -113,7 +107,7 @@ def build(inv: Invocation) -> Progress:
     }
     headers = image_registry.registry_config_header(inv, ctx.from_registries(text)) if text else {}
     events = api.build(inv.client, chunks, tags=a.tag, params=params, headers=headers)
-    return Progress(_with_done(inv, events))
+    return Progress(invalidating(inv.session.names, "images", events))
 
 
 def commands() -> list[Command]:

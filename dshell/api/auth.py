@@ -15,13 +15,13 @@ from __future__ import annotations
 import base64
 import json
 import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dshell.errors import ConfigError
+from dshell.fileutil import atomic_write
 from dshell.reference import INDEX_AUTH_KEY
 
 if TYPE_CHECKING:
@@ -210,19 +210,11 @@ class CredentialStore:
     def _write(self, doc: dict[str, Any]) -> None:
         """Write the file atomically (temporary file in the same directory, then rename), mode 0600."""
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd, tmp = tempfile.mkstemp(prefix=".config-", suffix=".json", dir=self.directory)
-        try:
-            os.fchmod(fd, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(doc, fh, indent="\t")
-                fh.write("\n")
-            os.replace(tmp, self.path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except FileNotFoundError:
-                pass
-            raise
+        with atomic_write(
+            self.path, mode="w", prefix=".config-", suffix=".json", permissions=0o600, encoding="utf-8"
+        ) as fh:
+            json.dump(doc, fh, indent="\t")
+            fh.write("\n")
 
 
 def credentials_for(key: str, *, warn: Any = None) -> AuthConfig | None:

@@ -328,6 +328,13 @@ class LeanTransport:
                 conn.close()
         return self._connect()
 
+    def _release(self, conn: Connection, close: bool) -> None:
+        """After a whole reply: close ``conn`` if the daemon said so, else keep it for the next request."""
+        if close:
+            conn.close()
+        else:
+            self._give_back(conn)
+
     def _give_back(self, conn: Connection) -> None:
         with self._lock:
             if len(self._idle) < POOL_SIZE:
@@ -356,10 +363,7 @@ class LeanTransport:
         except BaseException:
             conn.close()
             raise
-        if close:
-            conn.close()
-        else:
-            self._give_back(conn)
+        self._release(conn, close)
         return reply
 
     def open(
@@ -394,10 +398,7 @@ class LeanTransport:
         except BaseException:
             conn.close()
             raise
-        if close:
-            conn.close()
-        else:
-            self._give_back(conn)
+        self._release(conn, close)
         return LeanResponse(status, reason, reply_headers, content)
 
     def close(self) -> None:
