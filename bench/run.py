@@ -372,8 +372,8 @@ def create_containers(b: Bench, count: int, start: int = 0) -> list[str]:
 def build_session(b: Bench) -> Any:
     """An in-process dshell session on the daemon, printing to /dev/null."""
     from dshell.api.address import resolve_address
-    from dshell.console import Console
-    from dshell.session import Session
+    from dshell.core.session import Session
+    from dshell.output.console import Console
 
     null = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the session
     session = Session(resolve_address(b.host), console=Console(stdout=null, stderr=null, stdin=None))
@@ -593,10 +593,10 @@ def case_script(b: Bench, names: list[str]) -> None:
 
 
 def case_session(b: Bench, count: int) -> None:
-    from dshell.invocation import Invocation
-    from dshell.output import format_table
-    from dshell.parser import parse_args
-    from dshell.runner import execute, find_command
+    from dshell.core.invocation import Invocation
+    from dshell.core.parser import parse_args
+    from dshell.core.runner import execute, find_command
+    from dshell.output.render import format_table
 
     session = b.session
     version = session.client.api_version
@@ -688,7 +688,7 @@ def case_session(b: Bench, count: int) -> None:
 
 
 def case_completion(b: Bench, names: list[str]) -> None:
-    from dshell.completer import DshellCompleter
+    from dshell.interactive.completer import DshellCompleter
 
     session = b.session
     completer = DshellCompleter(session)

@@ -2,4 +2,8 @@
 
 from __future__ import annotations
 
+from dshell import _compat
+
 __version__ = "0.1.0"
+
+_compat.install()

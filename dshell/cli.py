@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from dshell import __version__
 from dshell.api.address import DaemonAddress, TLSConfig, resolve_address
-from dshell.console import Console
 from dshell.errors import EXIT_ERROR, EXIT_USAGE, DshellError, ExitRequested
+from dshell.output.console import Console
 
 if TYPE_CHECKING:
     import argparse
@@ -174,16 +174,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ExitRequested as exc:
         return exc.status
     except DshellError as exc:
-        from dshell.runner import describe
+        from dshell.core.runner import describe
 
         console.error(f"dshell: {describe(exc)}")
         return EXIT_ERROR
 
 
 def _run(args: Any, console: Console) -> int:
-    from dshell.pluginhost import PluginHost
-    from dshell.script import run_script
-    from dshell.session import Session, disabled_plugins
+    from dshell.core.pluginhost import PluginHost
+    from dshell.core.script import run_script
+    from dshell.core.session import Session, disabled_plugins
 
     if args.host and args.host_flag:
         console.error("dshell: give the daemon either as HOST or with -H, not both")
@@ -204,7 +204,7 @@ def _run(args: Any, console: Console) -> int:
     session.start()
     try:
         if args.command is not None:
-            from dshell.runner import execute
+            from dshell.core.runner import execute
 
             return execute(session, args.command)
         if args.file is not None:
@@ -218,7 +218,7 @@ def _run(args: Any, console: Console) -> int:
                 return EXIT_ERROR
         if not sys.stdin.isatty():
             return run_script(session, sys.stdin, "<stdin>", keep_going=args.keep_going)
-        from dshell.repl import run_repl
+        from dshell.interactive.repl import run_repl
 
         console.interactive = True
         return run_repl(session)

@@ -6,10 +6,10 @@ import sys
 from pathlib import Path
 
 from dshell.api.address import parse_address
-from dshell.commands import CommandRegistry
-from dshell.console import Console
-from dshell.helptext import markdown
-from dshell.session import Session
+from dshell.core.commands import CommandRegistry
+from dshell.core.helptext import markdown
+from dshell.core.session import Session
+from dshell.output.console import Console
 
 TARGET = Path(__file__).resolve().parents[1] / "docs" / "commands.md"
 

@@ -111,8 +111,8 @@ class Captured:
 
     def __init__(self, address: str) -> None:
         from dshell.api.address import parse_address
-        from dshell.console import Console
-        from dshell.session import Session
+        from dshell.core.session import Session
+        from dshell.output.console import Console
 
         self.out_bytes = io.BytesIO()
         self.err_bytes = io.BytesIO()
@@ -124,7 +124,7 @@ class Captured:
         self.session.start()
 
     def run(self, line: str) -> Run:
-        from dshell.runner import execute
+        from dshell.core.runner import execute
 
         start_out, start_err = self.out_bytes.tell(), self.err_bytes.tell()
         status = execute(self.session, line)

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from dshell.catalogue import (
+from dshell.api.catalogue import (
     MULTI_SEGMENT_KINDS,
     PARAM_KINDS,
     Catalogue,
@@ -23,7 +23,7 @@ from dshell.catalogue import (
     version_tuple,
 )
 
-DATA = Path(__file__).resolve().parent.parent / "dshell" / "data" / "endpoints.json"
+DATA = Path(__file__).resolve().parent.parent / "dshell" / "api" / "data" / "endpoints.json"
 DAEMON = os.environ.get("DSHELL_TEST_TCP", "")
 needs_daemon = pytest.mark.skipif(
     not DAEMON, reason="DSHELL_TEST_TCP is not set (e.g. tcp://127.0.0.1:2375): no daemon to test against"

@@ -14,11 +14,11 @@ from prompt_toolkit.completion import CompleteEvent
 from prompt_toolkit.document import Document
 
 from dshell.api.address import parse_address
-from dshell.commands import Command, argument, flag, option
-from dshell.completer import DshellCompleter, rank
-from dshell.completion import Candidate, expect
-from dshell.refresher import Refresher, affected_kinds
-from dshell.session import Session
+from dshell.core.commands import Command, argument, flag, option
+from dshell.core.completion import Candidate, expect
+from dshell.core.session import Session
+from dshell.interactive.completer import DshellCompleter, rank
+from dshell.interactive.refresher import Refresher, affected_kinds
 
 
 def _noop(inv: Any) -> None:
@@ -144,7 +144,7 @@ def test_rank_prefix_first_then_fuzzy_case_insensitive() -> None:
 
 
 def test_aliases_complete_like_their_command(session: Session) -> None:
-    from dshell import aliases
+    from dshell.core import aliases
 
     aliases.define(session.registry, "fakealias", "fakecp --mode fast")
     try:
@@ -198,7 +198,7 @@ def test_refresher_offers_new_names_within_a_second(daemon: str, prefix: str) ->
 
 
 def _req(s: Session) -> Any:
-    from dshell.completion import CompletionRequest
+    from dshell.core.completion import CompletionRequest
 
     return CompletionRequest(s)
 

@@ -172,7 +172,7 @@ def test_stats_live_table_in_a_terminal_ends_on_ctrl_c(prefix: str) -> None:
 
 def test_parse_publish() -> None:
     from dshell.errors import UsageError
-    from dshell.plugins.container_run import parse_publish
+    from dshell.plugins.containers.run import parse_publish
 
     assert parse_publish("80") == [("80/tcp", "", "")]
     assert parse_publish("8080:80/udp") == [("80/udp", "", "8080")]
@@ -190,8 +190,8 @@ def test_parse_publish() -> None:
 
 def test_parse_mount_restart_volume_signal() -> None:
     from dshell.errors import UsageError
-    from dshell.plugins.container_ops import normalize_signal
-    from dshell.plugins.container_run import parse_mount, parse_restart, parse_volume
+    from dshell.plugins.containers.ops import normalize_signal
+    from dshell.plugins.containers.run import parse_mount, parse_restart, parse_volume
 
     assert parse_mount("type=bind,src=/a,dst=/b,readonly") == {
         "Type": "bind",
@@ -221,7 +221,7 @@ def test_parse_mount_restart_volume_signal() -> None:
 
 
 def test_stats_row_and_sizes() -> None:
-    from dshell.plugins.container_stats import bytes_size, human_size3, stats_row
+    from dshell.plugins.containers.stats import bytes_size, human_size3, stats_row
 
     assert bytes_size(1536) == "1.5KiB" and bytes_size(0) == "0B"
     assert human_size3(1234) == "1.23kB"

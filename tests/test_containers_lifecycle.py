@@ -412,7 +412,7 @@ def test_container_aliases(shell, prefix: str) -> None:  # type: ignore[no-untyp
 
 
 def test_completion_by_state(shell, prefix: str) -> None:  # type: ignore[no-untyped-def]
-    from dshell.completion import CompletionRequest
+    from dshell.core.completion import CompletionRequest
 
     docker("create", "--name", f"{prefix}-cs", IMAGE, "true")
     docker("run", "-d", "--name", f"{prefix}-cr", IMAGE, "sleep", "60")

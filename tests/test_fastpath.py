@@ -25,9 +25,9 @@ from dshell.api.address import resolve_address
 from dshell.api.client import DockerClient
 from dshell.api.transport import LeanResponse
 from dshell.cli import build_parser, fast_parse
+from dshell.core.pluginhost import find_entry_points
 from dshell.errors import ConnectionFailed, NotFound
-from dshell.output import COLUMN_GAP, format_table
-from dshell.pluginhost import find_entry_points
+from dshell.output.render import COLUMN_GAP, format_table
 
 # -- argv --------------------------------------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from dshell.gotemplate import (
+from dshell.output.gotemplate import (
     TemplateError,
     default_header,
     go_json,

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from dshell.humanize import (
+from dshell.output.humanize import (
     ago,
     human_duration,
     human_size,

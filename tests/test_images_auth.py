@@ -22,7 +22,7 @@ from dshell.api.auth import (
     encode_registry_config,
     normalize_server,
 )
-from dshell.reference import INDEX_AUTH_KEY, parse_reference
+from dshell.api.reference import INDEX_AUTH_KEY, parse_reference
 
 AUTH_REGISTRY = os.environ.get("DSHELL_TEST_AUTH_REGISTRY", "")
 USER = os.environ.get("DSHELL_TEST_AUTH_USER", "")
@@ -85,7 +85,7 @@ def test_keys_follow_the_reference(config_dir: Path) -> None:
 
 
 def test_login_is_secret_and_kept_out_of_history(tmp_path: Path, shell: object) -> None:
-    from dshell.repl import SessionHistory
+    from dshell.interactive.repl import SessionHistory
 
     session = shell.session  # type: ignore[attr-defined]
     assert session.registry.get("login").secret

@@ -136,8 +136,8 @@ class Terminal:
 
     def __init__(self, daemon: str) -> None:
         from dshell.api.address import parse_address
-        from dshell.console import Console
-        from dshell.session import Session
+        from dshell.core.session import Session
+        from dshell.output.console import Console
 
         self.master, slave = os.openpty()
         os.set_blocking(self.master, True)
@@ -162,7 +162,7 @@ class Terminal:
             self.chunks.append(data)
 
     def run(self, line: str) -> int:
-        from dshell.runner import execute
+        from dshell.core.runner import execute
 
         status = execute(self.session, line)
         self.tty.flush()
@@ -279,7 +279,7 @@ def test_prune_needs_confirmation_and_honours_filters(shell: Captured, prefix: s
 
 
 def test_listing_filters_digests_and_completion(shell: Captured, prefix: str) -> None:
-    from dshell.completion import CompletionRequest
+    from dshell.core.completion import CompletionRequest
 
     docker("tag", IMAGE, f"{prefix}-list:a")
     r = shell.run(f"images --digests --filter reference={prefix}-list")

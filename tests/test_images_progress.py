@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from dshell.console import Console
 from dshell.errors import CommandFailed
-from dshell.progress import LayerBoard, format_bar, write_progress
-from dshell.results import Progress
+from dshell.output.console import Console
+from dshell.output.progress import LayerBoard, format_bar, write_progress
+from dshell.output.results import Progress
 
 PULL: list[dict[str, Any]] = [
     {"status": "Pulling from x/y", "id": "1"},

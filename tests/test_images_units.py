@@ -6,8 +6,8 @@ import pytest
 
 from dshell.api.images import repeated_query
 from dshell.errors import UsageError
-from dshell.plugins.image_build import build_args
 from dshell.plugins.images import image_entries, image_size, split_tag
+from dshell.plugins.images.build import build_args
 
 
 def test_sizes_like_docker_images() -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from dshell.commands import Command, CommandRegistry, argument, flag, option
+from dshell.core.commands import Command, CommandRegistry, argument, flag, option
+from dshell.core.lexer import UnterminatedQuote, split, split_partial
+from dshell.core.parser import HelpRequested, parse_args
 from dshell.errors import UsageError
-from dshell.lexer import UnterminatedQuote, split, split_partial
-from dshell.parser import HelpRequested, parse_args
 
 
 def words(line: str) -> list[str]:

@@ -8,16 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from dshell.console import Console
 from dshell.errors import CommandFailed
-from dshell.output import (
+from dshell.output.console import Console
+from dshell.output.render import (
     RenderContext,
     format_table,
     render,
     render_json_mode,
     render_table_mode,
 )
-from dshell.results import Binary, Document, Frames, Lines, Progress, Result, Table
+from dshell.output.results import Binary, Document, Frames, Lines, Progress, Result, Table
 
 
 def test_docker_style_table() -> None:

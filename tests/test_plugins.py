@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import run_dshell
 
-from dshell import hookspecs
+from dshell.core import hookspecs
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -82,7 +82,7 @@ def test_broken_plugins_warn_and_are_skipped(tmp_path: Path, daemon: str) -> Non
         tmp_path,
         "broken-hook",
         "broken_hook",
-        "from dshell.hookspecs import hookimpl\n"
+        "from dshell.core.hookspecs import hookimpl\n"
         "@hookimpl\n"
         "def dshell_register_commands(registry):\n"
         "    raise RuntimeError('bad registration')\n",
@@ -91,7 +91,7 @@ def test_broken_plugins_warn_and_are_skipped(tmp_path: Path, daemon: str) -> Non
         tmp_path,
         "clash",
         "clash_plugin",
-        "from dshell.commands import Command\nfrom dshell.hookspecs import hookimpl\n"
+        "from dshell.core.commands import Command\nfrom dshell.core.hookspecs import hookimpl\n"
         "@hookimpl\n"
         "def dshell_register_commands(registry):\n"
         "    registry.add(Command('ps', lambda inv: None, 'fake ps'))\n",
@@ -129,7 +129,8 @@ def test_builtins_are_entry_points() -> None:
 
     import dshell.plugins.containers
 
-    assert Path(dshell.plugins.containers.__file__).name == "containers.py"
+    installed = Path(dshell.plugins.containers.__file__)
+    assert (installed.parent.name, installed.name) == ("containers", "__init__.py")
     for key in ("purelib", "platlib"):
         site = Path(sysconfig.get_paths()[key])
         assert not (site / "plugins").exists(), f"a bare 'plugins' package was installed into {site}"

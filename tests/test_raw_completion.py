@@ -11,12 +11,12 @@ from conftest import IMAGE, TCP, Captured, docker, need_daemon
 from prompt_toolkit.completion import CompleteEvent
 from prompt_toolkit.document import Document
 
-from dshell.catalogue import Catalogue, Endpoint, QueryParam
-from dshell.completer import DshellCompleter
-from dshell.completion import Candidate
-from dshell.hookspecs import hookimpl
-from dshell.lexer import split
-from dshell.plugins.raw_completion import path_candidates, query_candidates
+from dshell.api.catalogue import Catalogue, Endpoint, QueryParam
+from dshell.core.completion import Candidate
+from dshell.core.hookspecs import hookimpl
+from dshell.core.lexer import split
+from dshell.interactive.completer import DshellCompleter
+from dshell.plugins.raw.completion import path_candidates, query_candidates
 
 
 def texts(candidates: list[Candidate]) -> list[str]:
@@ -194,8 +194,8 @@ class WidgetsPlugin:
 def widget_shell() -> Iterator[Captured]:
     need_daemon()
     from dshell.api.address import parse_address
-    from dshell.console import Console
-    from dshell.session import Session
+    from dshell.core.session import Session
+    from dshell.output.console import Console
 
     cap = Captured.__new__(Captured)
     cap.out_bytes, cap.err_bytes = io.BytesIO(), io.BytesIO()

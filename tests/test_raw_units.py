@@ -11,7 +11,7 @@ import pytest
 
 from dshell.api.address import TLSConfig, parse_address
 from dshell.errors import UsageError
-from dshell.plugins.raw_request import (
+from dshell.plugins.raw.request import (
     add_query,
     build_request,
     curl_command,
@@ -20,7 +20,7 @@ from dshell.plugins.raw_request import (
     parse_header,
     split_pair,
 )
-from dshell.plugins.raw_response import (
+from dshell.plugins.raw.response import (
     StreamStatus,
     format_doc,
     highlight_json,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dshell.reference import ImageRef, parse_reference, split_repo_tag
+from dshell.api.reference import ImageRef, parse_reference, split_repo_tag
 
 DIGEST = "sha256:" + "0123456789abcdef" * 4
 

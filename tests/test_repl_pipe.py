@@ -14,8 +14,8 @@ from prompt_toolkit.application import create_app_session
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
-from dshell.commands import Command, option
-from dshell.results import Text
+from dshell.core.commands import Command, option
+from dshell.output.results import Text
 
 SECRET = "hunter2-not-for-history"
 
@@ -35,8 +35,8 @@ def repl_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def session(daemon: str) -> Iterator[Any]:
     from dshell.api.address import parse_address
-    from dshell.console import Console
-    from dshell.session import Session
+    from dshell.core.session import Session
+    from dshell.output.console import Console
 
     out, err = io.StringIO(), io.StringIO()
     s = Session(parse_address(daemon), console=Console(stdout=out, stderr=err, stdin=None, interactive=True))
@@ -56,7 +56,7 @@ def session(daemon: str) -> Iterator[Any]:
 
 
 def run_with_keys(session: Any, keys: str) -> int:
-    from dshell.repl import run_repl
+    from dshell.interactive.repl import run_repl
 
     with create_pipe_input() as inp:
         inp.send_text(keys)
@@ -74,7 +74,7 @@ def test_secret_lines_never_reach_the_history_file(session: Any, repl_env: Path)
     assert SECRET not in text and "fakelogin" not in text
     assert stat.S_IMODE(os.stat(repl_env).st_mode) == 0o600
     # an alias of a secret command is just as secret
-    from dshell import aliases
+    from dshell.core import aliases
 
     aliases.define(session.registry, "li", "fakelogin -u me")
     run_with_keys(session, f"li -p {SECRET}\r\x04")
@@ -98,7 +98,7 @@ def test_exit_status_and_did_you_mean(session: Any, repl_env: Path) -> None:
 
 
 def test_history_size_limits_what_is_loaded(session: Any, repl_env: Path) -> None:
-    from dshell.repl import SessionHistory
+    from dshell.interactive.repl import SessionHistory
 
     run_with_keys(session, "version\rhelp\rinfo --help\r\x04")
     history = SessionHistory(repl_env, session, size=2)
@@ -116,7 +116,7 @@ def test_ctrl_r_searches_history(session: Any, repl_env: Path) -> None:
 def test_pager_is_opt_in(
     session: Any, repl_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from dshell.results import Document
+    from dshell.output.results import Document
 
     class TTY(io.StringIO):
         def isatty(self) -> bool:

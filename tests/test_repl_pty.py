@@ -21,9 +21,9 @@ pexpect = pytest.importorskip("pexpect")
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07|\x1b[=>()][0-9A-Za-z]?|[\x08\r]")
 SECRET = "s3cret-pty-password"
 PLUGIN = """
-from dshell.commands import Command, option
-from dshell.hookspecs import hookimpl
-from dshell.results import Text
+from dshell.core.commands import Command, option
+from dshell.core.hookspecs import hookimpl
+from dshell.output.results import Text
 
 
 def fakelogin(inv):

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from conftest import Captured
 
-from dshell import colors
-from dshell.config import apply_config, load_config, parse_config
-from dshell.history import read_history
-from dshell.output import format_table
+from dshell.core.config import apply_config, load_config, parse_config
+from dshell.core.history import read_history
+from dshell.output import colors
+from dshell.output.render import format_table
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -151,11 +151,11 @@ class TTY(io.StringIO):
 def test_colour_only_on_a_terminal_and_never_with_no_color(
     daemon: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from dshell import display
     from dshell.api.address import parse_address
-    from dshell.console import Console
-    from dshell.results import Document
-    from dshell.session import Session
+    from dshell.core.session import Session
+    from dshell.output import display
+    from dshell.output.console import Console
+    from dshell.output.results import Document
 
     monkeypatch.setenv("TERM", "xterm")
     monkeypatch.delenv("NO_COLOR", raising=False)
@@ -193,7 +193,7 @@ def test_no_colour_when_piped(daemon: str, prefix: str) -> None:
 
 
 def test_line_fragments(shell: Captured) -> None:
-    from dshell.highlight import line_fragments
+    from dshell.interactive.highlight import line_fragments
 
     reg = shell.session.registry
     line = "container ls -a --filter=status=exited 'quoted arg' @prod x"
@@ -211,8 +211,8 @@ def test_line_fragments(shell: Captured) -> None:
 
 
 def test_toolbar(shell: Captured) -> None:
-    from dshell.refresher import DaemonStatus
-    from dshell.repl import toolbar_fragments
+    from dshell.interactive.refresher import DaemonStatus
+    from dshell.interactive.repl import toolbar_fragments
 
     text = "".join(t for _, t in toolbar_fragments(shell.session, DaemonStatus()))
     assert "connecting" in text and "output: table" in text
@@ -223,7 +223,7 @@ def test_toolbar(shell: Captured) -> None:
 
 
 def test_shell_escape() -> None:
-    from dshell.repl import shell_escape
+    from dshell.interactive.repl import shell_escape
 
     assert shell_escape("!ls -l") == "! ls -l"
     assert shell_escape("  ! ls") == "  ! ls"

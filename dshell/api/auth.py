@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from dshell.api.files import atomic_write
+from dshell.api.reference import INDEX_AUTH_KEY
 from dshell.errors import ConfigError
-from dshell.fileutil import atomic_write
-from dshell.reference import INDEX_AUTH_KEY
 
 if TYPE_CHECKING:
     from dshell.api.client import DockerClient

@@ -431,7 +431,7 @@ _FROM_RE = re.compile(r"^\s*FROM\s+(?:--\S+\s+)*(\S+)", re.IGNORECASE | re.MULTI
 
 def from_registries(dockerfile_text: str) -> list[str]:
     """The ``auth_key`` of every registry a Dockerfile's ``FROM`` lines name (stages and ``$ARG``s skipped)."""
-    from dshell.reference import parse_reference
+    from dshell.api.reference import parse_reference
 
     stages = {
         m.lower() for m in re.findall(r"\bAS\s+(\S+)\s*$", dockerfile_text, re.IGNORECASE | re.MULTILINE)

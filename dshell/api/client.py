@@ -15,7 +15,7 @@ import json
 import os
 import threading
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote
 
 from dshell.api.address import DaemonAddress
@@ -36,6 +36,26 @@ DEFAULT_TIMEOUT = 120.0
 CHUNK = 64 * 1024
 
 Params = Mapping[str, Any] | None
+
+
+class Reply(Protocol):
+    """What callers read of a reply to a request: its status, headers and (whole) body."""
+
+    status_code: int
+    reason: str
+
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+
+    @property
+    def content(self) -> bytes: ...
+
+    @property
+    def text(self) -> str: ...
+
+    def json(self) -> Any: ...
+
+    def close(self) -> None: ...
 
 
 def version_tuple(version: str) -> tuple[int, ...]:

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dshell.commands import Command, CommandRegistry, argument, flag
-from dshell.hookspecs import hookimpl
-from dshell.invocation import Invocation
-from dshell.results import Table
+from dshell.plugin import Command, CommandRegistry, Invocation, Table, argument, flag, hookimpl
 
 
 def hello(inv: Invocation) -> Table:

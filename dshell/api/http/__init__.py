@@ -1,0 +1,1 @@
+"""dshell's own part of HTTP: sockets, TLS, a pool of kept-alive connections per daemon."""

@@ -1,0 +1,31 @@
+"""What a handler receives: the parsed arguments and the session they run in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from dshell.api.client import DockerClient
+    from dshell.core.commands import Command, Namespace
+    from dshell.core.session import Session
+    from dshell.output.console import Console
+
+
+@dataclass
+class Invocation:
+    """One run of one command."""
+
+    session: Session
+    command: Command
+    args: Namespace
+    line: str
+
+    @property
+    def client(self) -> DockerClient:
+        """The client of the daemon this command runs against."""
+        return self.session.client
+
+    @property
+    def console(self) -> Console:
+        return self.session.console

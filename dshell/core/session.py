@@ -1,0 +1,183 @@
+"""A dshell session: the daemons it talks to, the plugins, registries and settings, and the console.
+
+One :class:`Daemon` per address, each with its own kept-alive client and name cache. The session has a
+current daemon; commands run against it (later: against a ``@name`` or ``@all`` target).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+from dshell.api.address import DaemonAddress
+from dshell.api.client import DEFAULT_TIMEOUT, DockerClient
+from dshell.core.commands import CommandRegistry
+from dshell.core.completion import CompletionRegistry
+from dshell.core.names import NameCache
+from dshell.core.pluginhost import PluginHost
+from dshell.core.settings import Settings, core_settings
+from dshell.output.console import Console
+from dshell.output.render import RenderContext, render_json_mode, render_table_mode
+from dshell.output.renderers import RendererRegistry
+
+if TYPE_CHECKING:
+    from dshell.api.catalogue import Catalogue
+
+
+@dataclass
+class Daemon:
+    """One daemon the session knows: its address, client and cached live names."""
+
+    name: str
+    address: DaemonAddress
+    client: DockerClient
+    names: NameCache = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.names = NameCache(lambda: self.client)
+
+    def summary(self) -> dict[str, Any]:
+        """Engine version, API version and container counts, for the banner and toolbar."""
+        version = self.client.get_json("/version")
+        info = self.client.get_json("/info")
+        return {
+            "address": str(self.address),
+            "engine": version.get("Version", "?"),
+            "api": self.client.api_version,
+            "running": info.get("ContainersRunning", 0),
+            "total": info.get("Containers", 0),
+            "name": info.get("Name", ""),
+        }
+
+
+class Session:
+    """Everything one run of dshell shares between commands."""
+
+    def __init__(
+        self,
+        address: DaemonAddress,
+        *,
+        console: Console | None = None,
+        plugins: PluginHost | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        api_version: str | None = None,
+    ) -> None:
+        self.console = console or Console()
+        self.plugins = plugins or PluginHost(warn=self.console.warn)
+        self.registry = CommandRegistry()
+        self.completers = CompletionRegistry()
+        self.renderers = RendererRegistry()
+        self.settings = Settings()
+        self.daemons: dict[str, Daemon] = {}
+        self.current = "default"
+        self._api_version = api_version
+        self._catalogue: Catalogue | None = None
+        self.last_status = 0
+        self.last_error: str | None = None
+        self.add_daemon("default", address, timeout=timeout)
+
+    # -- daemons -----------------------------------------------------------------------------------------
+
+    def add_daemon(self, name: str, address: DaemonAddress, *, timeout: float | None = None) -> Daemon:
+        """Add (or replace) a named daemon."""
+        old = self.daemons.get(name)
+        if old is not None:
+            old.client.close()
+        client = DockerClient(
+            address,
+            timeout=timeout if timeout is not None else self.settings.get("timeout", DEFAULT_TIMEOUT),
+            api_version=self._api_version,
+        )
+        daemon = Daemon(name, address, client)
+        self.daemons[name] = daemon
+        return daemon
+
+    @property
+    def daemon(self) -> Daemon:
+        """The daemon commands run against now."""
+        return self.daemons[self.current]
+
+    @property
+    def client(self) -> DockerClient:
+        return self.daemon.client
+
+    @property
+    def names(self) -> NameCache:
+        return self.daemon.names
+
+    @contextlib.contextmanager
+    def using(self, name: str) -> Iterator[Daemon]:
+        """Run a block against daemon ``name``, then switch back."""
+        previous = self.current
+        self.current = name
+        try:
+            yield self.daemons[name]
+        finally:
+            self.current = previous
+
+    # -- registries ----------------------------------------------------------------------------------------
+
+    def load_plugins(self, *, entry_points: bool = True) -> None:
+        """Load plugins and let them fill the registries (core settings and renderers first)."""
+        for setting in core_settings():
+            self.settings.declare(setting)
+        self.renderers.add("table", render_table_mode)
+        self.renderers.add("json", render_json_mode)
+        if entry_points:
+            self.plugins.load_entry_points()
+        self.plugins.register_settings(self.settings)
+        self.plugins.register_renderers(self.renderers)
+        output = next(s for s in core_settings() if s.name == "output")
+        self.settings.declare(replace(output, choices=tuple(self.renderers)))
+        self.plugins.register_commands(self.registry)
+        self.plugins.register_completers(self.completers)
+
+    def start(self, *, config: bool = True) -> None:
+        """Apply the config file (defaults and aliases), put colour and the pager around the table and JSON
+        modes, and tell plugins the session is ready. ``config=False`` leaves the config file alone (tests)."""
+        from dshell.output import display
+
+        if config:
+            from dshell.core.config import apply_config, load_config
+
+            for warning in apply_config(self, load_config()):
+                self.console.warn(warning)
+        display.install(self)
+        self.plugins.session_started(self)
+
+    def close(self) -> None:
+        """Tell plugins the session ends and drop the connections."""
+        self.plugins.session_ended(self)
+        for daemon in self.daemons.values():
+            daemon.client.close()
+
+    @property
+    def catalogue(self) -> Catalogue:
+        """The Engine API endpoint catalogue, with plugin endpoints, built on first use."""
+        if self._catalogue is None:
+            from dshell.api.catalogue import Catalogue
+
+            catalogue = Catalogue.builtin()
+            self.plugins.register_endpoints(catalogue)
+            self._catalogue = catalogue
+        return self._catalogue
+
+    def render_context(self) -> RenderContext:
+        return RenderContext(self.console, table_format=self.settings.get("table_format", "docker"))
+
+    def set(self, name: str, value: str) -> Any:
+        """``set KEY VALUE``: store the setting and apply it where it lives."""
+        stored = self.settings.set(name, value)
+        if name == "timeout":
+            for daemon in self.daemons.values():
+                daemon.client.timeout = float(stored)
+        return stored
+
+
+def disabled_plugins(flag_value: str | None) -> list[str]:
+    """Plugins blocked by ``--disable-plugins`` and ``DSHELL_DISABLE_PLUGINS`` (comma-separated)."""
+    names = (os.environ.get("DSHELL_DISABLE_PLUGINS", "") + "," + (flag_value or "")).split(",")
+    return [n.strip() for n in names if n.strip()]

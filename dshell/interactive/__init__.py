@@ -1,0 +1,1 @@
+"""The interactive prompt: the only users of prompt-toolkit."""

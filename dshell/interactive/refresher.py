@@ -1,0 +1,286 @@
+"""Keep a daemon's live names current in the background, so completion is fresh without a ``refresh`` command.
+
+Two daemon threads per :class:`Refresher`:
+
+* the *listener* follows ``GET /events`` and marks the kinds an event touches (container, image, network,
+  volume) as dirty; on a broken stream it reconnects with a growing pause (≤ 5 s) and marks everything dirty,
+  since events may have been missed meanwhile;
+* the *worker* refetches dirty kinds (a burst of events costs one fetch per kind) and swaps each list into the
+  :class:`~dshell.core.names.NameCache` whole, with :meth:`~dshell.core.names.NameCache.put`. When the listener is down
+  it refetches everything every ``interval`` seconds; while events flow, every ``idle_interval`` seconds.
+
+The refresher has its own :class:`~dshell.api.client.DockerClient`, so its long-lived events connection and
+its fetches never queue behind (or in front of) the command the user is running. It also keeps the numbers
+the REPL's bottom toolbar shows (:attr:`Refresher.status`), and calls ``on_change`` after each swap.
+Only the REPL starts one (``-c`` and ``-f`` stay fast).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from dshell.core.names import FETCHERS
+from dshell.errors import ConnectionFailed, DshellError
+
+if TYPE_CHECKING:
+    from dshell.api.client import DockerClient
+    from dshell.core.session import Daemon
+
+#: Event ``Type`` -> NameCache kind it changes.
+EVENT_KINDS = {"container": "containers", "image": "images", "network": "networks", "volume": "volumes"}
+#: Container actions that change nothing a completer or the toolbar shows.
+QUIET_ACTIONS = ("exec_create", "exec_start", "exec_die", "top", "resize", "attach", "archive-path", "commit")
+
+
+def short_error(exc: DshellError) -> str:
+    """Toolbar-sized text: for an unreachable daemon the cause alone (the address is already shown)."""
+    if isinstance(exc, ConnectionFailed):
+        return f"not connected: {exc.cause}"
+    return exc.message
+
+
+@dataclass(frozen=True)
+class DaemonStatus:
+    """What the toolbar shows: engine and API version, container counts, whether events are flowing."""
+
+    engine: str = ""
+    api: str = ""
+    running: int | None = None
+    total: int | None = None
+    connected: bool = False
+    error: str = ""
+
+
+def affected_kinds(event: dict[str, Any]) -> set[str]:
+    """The cache kinds an ``/events`` message changes (empty for ones that change nothing listed)."""
+    kind = EVENT_KINDS.get(str(event.get("Type") or ""))
+    if kind is None:
+        return set()
+    action = str(event.get("Action") or event.get("status") or "")
+    if kind == "containers" and action.split(":", maxsplit=1)[0] in QUIET_ACTIONS:
+        return set()
+    kinds = {kind}
+    if kind == "containers" and action in ("destroy", "create"):
+        kinds.add("volumes")  # anonymous volumes come and go with their container
+    return kinds
+
+
+def count_containers(items: list[dict[str, Any]]) -> tuple[int, int]:
+    """``(running, total)`` from a ``/containers/json?all=1`` list."""
+    running = sum(1 for c in items if c.get("State") == "running")
+    return running, len(items)
+
+
+class Refresher:
+    """Follows one daemon's events and keeps its :class:`~dshell.core.names.NameCache` current."""
+
+    def __init__(
+        self,
+        daemon: Daemon,
+        *,
+        interval: float = 5.0,
+        idle_interval: float = 30.0,
+        kinds: tuple[str, ...] = tuple(FETCHERS),
+        on_change: Callable[[], None] | None = None,
+    ) -> None:
+        self.daemon = daemon
+        self.interval = interval
+        self.idle_interval = idle_interval
+        self.kinds = kinds
+        self.on_change = on_change
+        self.status = DaemonStatus()
+        self._dirty: set[str] = set(kinds)
+        self._cond = threading.Condition()
+        self._stop = threading.Event()
+        self._connected = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._client: DockerClient | None = None
+        self._events_client: DockerClient | None = None
+        self._response: Any = None
+        #: Number of completed refresh rounds (tests wait on it).
+        self.rounds = 0
+
+    # -- life cycle ----------------------------------------------------------------------------------------
+
+    def start(self) -> Refresher:
+        """Start both threads (returns at once; nothing is fetched on the caller's thread)."""
+        self.daemon.names.live = True
+        for target, name in ((self._work, "dshell-refresh"), (self._listen, "dshell-events")):
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        return self
+
+    def stop(self, timeout: float = 1.0) -> None:
+        """Stop both threads and drop the refresher's connections; the cache goes back to fetch-on-age."""
+        self._stop.set()
+        self.daemon.names.live = False
+        with self._cond:
+            self._cond.notify_all()
+        response = self._response
+        if response is not None:
+            _shut(response)
+        deadline = time.monotonic() + timeout
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        for client in (self._client, self._events_client):
+            if client is not None:
+                client.close()
+
+    @property
+    def running(self) -> bool:
+        return bool(self._threads) and not self._stop.is_set()
+
+    def poke(self, *kinds: str) -> None:
+        """Ask for ``kinds`` (default: all) to be refetched now."""
+        with self._cond:
+            self._dirty.update(kinds or self.kinds)
+            self._cond.notify_all()
+
+    # -- clients ---------------------------------------------------------------------------------------------
+
+    def _new_client(self) -> DockerClient:
+        from dshell.api.client import DockerClient
+
+        main = self.daemon.client
+        return DockerClient(
+            main.address,
+            timeout=min(main.timeout, 30.0),
+            api_version=main._api_version or None,
+            connect_timeout=main.connect_timeout,
+        )
+
+    # -- the worker --------------------------------------------------------------------------------------
+
+    def _work(self) -> None:
+        self._client = self._new_client()
+        last_full = 0.0
+        while not self._stop.is_set():
+            with self._cond:
+                period = self.idle_interval if self._connected.is_set() else self.interval
+                if not self._dirty:
+                    self._cond.wait(timeout=max(0.0, last_full + period - time.monotonic()))
+                if self._stop.is_set():
+                    return
+                if not self._dirty and time.monotonic() - last_full >= period:
+                    self._dirty.update(self.kinds)
+                if not self._dirty:
+                    continue
+            time.sleep(0.02)  # let a burst of events (create, connect, start) arrive: one fetch for all
+            with self._cond:
+                dirty, self._dirty = self._dirty, set()
+            if set(self.kinds) <= dirty:
+                last_full = time.monotonic()
+            self._refresh(dirty)
+
+    def _refresh(self, kinds: set[str]) -> None:
+
+        client = self._client
+        assert client is not None
+        changed = False
+        error = ""
+        for kind in sorted(kinds):
+            fetch = self.daemon.names.fetchers.get(kind)
+            if fetch is None:
+                continue
+            try:
+                items = fetch(client)
+            except DshellError as exc:
+                error = short_error(exc)
+                break
+            except Exception as exc:  # a malformed reply must not kill the thread
+                error = f"{type(exc).__name__}: {exc}"
+                break
+            self.daemon.names.put(kind, items)
+            changed = True
+            if kind == "containers":
+                running, total = count_containers(items)
+                self._update(running=running, total=total)
+        if not self.status.engine and not error:
+            try:
+                version = client.get_json("/version")
+                self._update(engine=str(version.get("Version", "?")), api=client.api_version)
+            except DshellError as exc:
+                error = short_error(exc)
+        self._update(error=error)
+        self.rounds += 1
+        if (changed or error) and self.on_change is not None:
+            try:
+                self.on_change()
+            except Exception:  # a redraw that fails is not worth a broken refresher
+                pass
+
+    def _update(self, **changes: Any) -> None:
+        from dataclasses import replace
+
+        self.status = replace(self.status, **changes)
+
+    # -- the listener ------------------------------------------------------------------------------------
+
+    def _listen(self) -> None:
+        pause = 0.5
+        while not self._stop.is_set():
+            try:
+                self._follow_events()
+                pause = 0.5
+            except Exception:  # connection refused, broken stream, daemon restart: reconnect
+                pass
+            self._connected.clear()
+            self._update(connected=False)
+            if self._stop.wait(pause):
+                return
+            pause = min(pause * 2, 5.0)
+            self.poke()  # events may have been missed while the stream was down
+
+    def _follow_events(self) -> None:
+        import json
+
+        from dshell.api.streams import iter_json_documents
+
+        if self._events_client is None:
+            self._events_client = self._new_client()
+        client = self._events_client
+        filters = json.dumps({"type": sorted(EVENT_KINDS)}, separators=(",", ":"))
+        # the shared client sends streams without a read timeout; this one wakes every 30 s to check ``_stop``
+        resp = client.session.get(
+            client.url("/events"),
+            params={"filters": filters},
+            stream=True,
+            timeout=(client.connect_timeout, 30.0),
+        )
+        if resp.status_code != 200:
+            resp.close()
+            raise ConnectionError(f"/events answered {resp.status_code}")
+        self._response = resp
+        self._connected.set()
+        self._update(connected=True)
+        self.poke()  # anything that changed before the stream was up
+        try:
+            for event in iter_json_documents(client.iter_stream(resp)):
+                if self._stop.is_set():
+                    return
+                kinds = affected_kinds(event) & set(self.kinds)
+                if kinds:
+                    self.poke(*kinds)
+        finally:
+            self._response = None
+            resp.close()
+
+
+def _shut(response: Any) -> None:
+    """Unblock a thread reading ``response`` by shutting its socket down (best effort)."""
+    import socket
+
+    try:
+        sock = response.raw._fp.fp.raw._sock  # urllib3 → http.client → socket
+        sock.shutdown(socket.SHUT_RDWR)
+    except Exception:
+        pass
+    try:
+        response.close()
+    except Exception:
+        pass

@@ -1,0 +1,281 @@
+"""The public surface for plugin authors: everything a dshell plugin imports comes from here.
+
+::
+
+    from dshell.plugin import Command, Table, argument, flag, hookimpl
+
+Built-in plugins (``dshell.plugins.*``) import only this module (a test checks it), so the internals behind
+it can move without breaking a plugin. The names are grouped as follows:
+
+- hooks: ``hookimpl``, ``hookspec_names``;
+- the command model: ``Command``, ``Option``, ``Argument``, ``option``, ``flag``, ``argument``, ``Namespace``,
+  ``CommandRegistry``, ``Invocation``;
+- what a handler returns: ``Table``, ``Document``, ``Text``, ``Lines``, ``Frames``, ``Binary``, ``Progress``,
+  ``Result``;
+- errors: ``DshellError``, ``UsageError``, ``CommandFailed``, ``APIError``, ``NotFound``, ``Conflict``,
+  ``ConnectionFailed``, ``PluginError``, ``ExitRequested``;
+- completion and settings: ``Candidate``, ``CompletionRequest``, ``CompletionRegistry``, ``complete_paths``,
+  ``Setting``, ``Settings``, ``parse_bool``;
+- output: ``RenderContext``, ``RendererRegistry``, ``Console``, ``format_table``, ``format_json``,
+  ``highlight_json``, ``progress_error``, terminal helpers (``is_terminal``, ``raw_mode``, ``terminal_size``,
+  ``on_resize``);
+- the Engine API: ``DockerClient``, ``Reply``, ``Endpoint``, ``Catalogue``, the resource modules
+  ``containers_api``, ``images_api``, ``exec_api``, ``system_api``, ``build_api``, ``auth_api``, streams
+  (``iter_frames``, ``iter_lines``, ``iter_json_documents``), image references (``parse_reference``,
+  ``split_repo_tag``, ``ImageRef``);
+- helpers the Docker CLI's argument forms need: ``parse_filters``, ``parse_key_values``, ``short_id``,
+  ``ellipsis``, ``ago``, ``human_size``, ``parse_bytes``, ``parse_cpus``, ``parse_time_arg``, ``parse_format``,
+  ``parse_template``, ``TemplateError``, ``invalidating``.
+
+The light names are imported with this module; the rest load on first use (start-up time is a feature).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from dshell import __version__
+from dshell.core.commands import (
+    Argument,
+    Command,
+    CommandRegistry,
+    Namespace,
+    Option,
+    argument,
+    flag,
+    option,
+)
+from dshell.core.completion import Candidate, CompletionRegistry, CompletionRequest
+from dshell.core.hookspecs import hookimpl
+from dshell.core.invocation import Invocation
+from dshell.core.settings import Setting, Settings, parse_bool
+from dshell.errors import (
+    APIError,
+    CommandFailed,
+    Conflict,
+    ConnectionFailed,
+    DshellError,
+    ExitRequested,
+    NotFound,
+    PluginError,
+    UsageError,
+)
+from dshell.output.results import Binary, Document, Frames, Lines, Progress, Result, Table, Text
+
+if TYPE_CHECKING:
+    from dshell.api import auth as auth_api
+    from dshell.api import build as build_api
+    from dshell.api import containers as containers_api
+    from dshell.api import exec as exec_api
+    from dshell.api import images as images_api
+    from dshell.api import system as system_api
+    from dshell.api.address import DaemonAddress
+    from dshell.api.auth import (
+        AuthConfig,
+        CredentialStore,
+        credentials_for,
+        encode_auth_header,
+        encode_registry_config,
+        normalize_server,
+    )
+    from dshell.api.build import stream_file
+    from dshell.api.catalogue import MULTI_SEGMENT_KINDS, Catalogue, Endpoint, QueryParam
+    from dshell.api.client import CHUNK, DockerClient, Reply, error_from_response, split_version_prefix
+    from dshell.api.hijack import Hijacked
+    from dshell.api.reference import ImageRef, parse_reference, split_repo_tag
+    from dshell.api.streams import iter_frames, iter_json_documents, iter_lines
+    from dshell.core.aliases import define as define_alias
+    from dshell.core.aliases import listing as alias_listing
+    from dshell.core.aliases import parse_definition as parse_alias_definition
+    from dshell.core.aliases import remove as remove_alias
+    from dshell.core.argtypes import ellipsis, parse_filters, parse_key_values, short_id
+    from dshell.core.completion import complete_paths
+    from dshell.core.helptext import command_help, overview
+    from dshell.core.history import read_history
+    from dshell.core.lexer import split as split_words
+    from dshell.core.names import invalidating
+    from dshell.core.parser import suggest
+    from dshell.core.session import Session
+    from dshell.output.colors import highlight_json
+    from dshell.output.console import Console
+    from dshell.output.gotemplate import TemplateError, parse_format, parse_template
+    from dshell.output.humanize import ago, human_size, parse_bytes, parse_cpus, parse_time_arg
+    from dshell.output.render import RenderContext, format_json, format_table, progress_error
+    from dshell.output.renderers import RendererRegistry
+    from dshell.output.tty import is_terminal, on_resize, raw_mode, terminal_size
+
+#: Names loaded on first use: name -> (module, attribute or "" for the module itself).
+_LAZY: dict[str, tuple[str, str]] = {
+    "auth_api": ("dshell.api.auth", ""),
+    "build_api": ("dshell.api.build", ""),
+    "containers_api": ("dshell.api.containers", ""),
+    "exec_api": ("dshell.api.exec", ""),
+    "images_api": ("dshell.api.images", ""),
+    "system_api": ("dshell.api.system", ""),
+    **{
+        n: ("dshell.api.catalogue", n) for n in ("MULTI_SEGMENT_KINDS", "Catalogue", "Endpoint", "QueryParam")
+    },
+    **{
+        n: ("dshell.api.client", n)
+        for n in ("CHUNK", "DockerClient", "Reply", "error_from_response", "split_version_prefix")
+    },
+    **{n: ("dshell.api.reference", n) for n in ("ImageRef", "parse_reference", "split_repo_tag")},
+    **{n: ("dshell.api.streams", n) for n in ("iter_frames", "iter_json_documents", "iter_lines")},
+    **{n: ("dshell.core.argtypes", n) for n in ("ellipsis", "parse_filters", "parse_key_values", "short_id")},
+    "complete_paths": ("dshell.core.completion", "complete_paths"),
+    "alias_listing": ("dshell.core.aliases", "listing"),
+    "define_alias": ("dshell.core.aliases", "define"),
+    "parse_alias_definition": ("dshell.core.aliases", "parse_definition"),
+    "remove_alias": ("dshell.core.aliases", "remove"),
+    **{n: ("dshell.core.helptext", n) for n in ("command_help", "overview")},
+    "read_history": ("dshell.core.history", "read_history"),
+    "split_words": ("dshell.core.lexer", "split"),
+    "suggest": ("dshell.core.parser", "suggest"),
+    "DaemonAddress": ("dshell.api.address", "DaemonAddress"),
+    **{
+        n: ("dshell.api.auth", n)
+        for n in (
+            "AuthConfig",
+            "CredentialStore",
+            "credentials_for",
+            "encode_auth_header",
+            "encode_registry_config",
+            "normalize_server",
+        )
+    },
+    "stream_file": ("dshell.api.build", "stream_file"),
+    "Hijacked": ("dshell.api.hijack", "Hijacked"),
+    "invalidating": ("dshell.core.names", "invalidating"),
+    "Session": ("dshell.core.session", "Session"),
+    "highlight_json": ("dshell.output.colors", "highlight_json"),
+    "Console": ("dshell.output.console", "Console"),
+    **{n: ("dshell.output.gotemplate", n) for n in ("TemplateError", "parse_format", "parse_template")},
+    **{
+        n: ("dshell.output.humanize", n)
+        for n in ("ago", "human_size", "parse_bytes", "parse_cpus", "parse_time_arg")
+    },
+    **{
+        n: ("dshell.output.render", n)
+        for n in ("RenderContext", "format_json", "format_table", "progress_error")
+    },
+    "RendererRegistry": ("dshell.output.renderers", "RendererRegistry"),
+    **{n: ("dshell.output.tty", n) for n in ("is_terminal", "on_resize", "raw_mode", "terminal_size")},
+}
+
+__all__ = [
+    "CHUNK",
+    "MULTI_SEGMENT_KINDS",
+    "APIError",
+    "Argument",
+    "AuthConfig",
+    "Binary",
+    "Candidate",
+    "Catalogue",
+    "Command",
+    "CommandFailed",
+    "CommandRegistry",
+    "CompletionRegistry",
+    "CompletionRequest",
+    "Conflict",
+    "ConnectionFailed",
+    "Console",
+    "CredentialStore",
+    "DaemonAddress",
+    "DockerClient",
+    "Document",
+    "DshellError",
+    "Endpoint",
+    "ExitRequested",
+    "Frames",
+    "Hijacked",
+    "ImageRef",
+    "Invocation",
+    "Lines",
+    "Namespace",
+    "NotFound",
+    "Option",
+    "PluginError",
+    "Progress",
+    "QueryParam",
+    "RenderContext",
+    "RendererRegistry",
+    "Reply",
+    "Result",
+    "Session",
+    "Setting",
+    "Settings",
+    "Table",
+    "TemplateError",
+    "Text",
+    "UsageError",
+    "__version__",
+    "ago",
+    "alias_listing",
+    "argument",
+    "auth_api",
+    "build_api",
+    "command_help",
+    "complete_paths",
+    "containers_api",
+    "credentials_for",
+    "define_alias",
+    "ellipsis",
+    "encode_auth_header",
+    "encode_registry_config",
+    "error_from_response",
+    "exec_api",
+    "flag",
+    "format_json",
+    "format_table",
+    "highlight_json",
+    "hookimpl",
+    "human_size",
+    "images_api",
+    "invalidating",
+    "is_terminal",
+    "iter_frames",
+    "iter_json_documents",
+    "iter_lines",
+    "normalize_server",
+    "on_resize",
+    "option",
+    "overview",
+    "parse_alias_definition",
+    "parse_bool",
+    "parse_bytes",
+    "parse_cpus",
+    "parse_filters",
+    "parse_format",
+    "parse_key_values",
+    "parse_reference",
+    "parse_template",
+    "parse_time_arg",
+    "progress_error",
+    "raw_mode",
+    "read_history",
+    "remove_alias",
+    "short_id",
+    "split_repo_tag",
+    "split_version_prefix",
+    "split_words",
+    "stream_file",
+    "suggest",
+    "system_api",
+    "terminal_size",
+]
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module_name, attr = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'dshell.plugin' has no attribute {name!r}") from None
+    module = importlib.import_module(module_name)
+    value = getattr(module, attr) if attr else module
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
