@@ -1,4 +1,4 @@
-"""``dshell [HOST] [-c CMD | -f FILE]``: pick the daemon, build the session, run the chosen mode.
+"""``dshell [HOST | NAME=URL …] [-c CMD | -f FILE]``: pick the daemons, build the session, run the chosen mode.
 
 Imports stay lean on this path: prompt-toolkit only for the REPL, tabulate only when a styled table prints,
 argparse only for ``--help``, ``--version`` and a command line :func:`fast_parse` leaves to it.
@@ -13,8 +13,15 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from dshell import __version__
-from dshell.api.address import DaemonAddress, TLSConfig, resolve_address
-from dshell.errors import EXIT_ERROR, EXIT_USAGE, DshellError, ExitRequested
+from dshell.api.address import (
+    DaemonAddress,
+    TLSConfig,
+    daemon_name,
+    parse_target,
+    resolve_address,
+    tls_from_env,
+)
+from dshell.errors import EXIT_ERROR, EXIT_USAGE, ConfigError, DshellError, ExitRequested
 from dshell.output.console import Console
 
 if TYPE_CHECKING:
@@ -51,6 +58,11 @@ OPTIONS = (
     ),
     CliOption(("-f", "--file"), "file", "run a command file ('-' for stdin)", metavar="FILE", mode=True),
     CliOption(("--keep-going",), "keep_going", "in a script, go on after a failing command"),
+    CliOption(
+        ("--dry-run",),
+        "dry_run",
+        "print each state-changing request (method, path, body) instead of sending it; reads still run",
+    ),
     CliOption(("--json",), "json", "print JSON instead of tables (same as: set output json)"),
     CliOption(
         ("--timeout",), "timeout", "timeout for non-streaming requests", metavar="SECONDS", convert=float
@@ -89,7 +101,12 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="With no HOST: DOCKER_HOST, then the current docker context, then unix:///var/run/docker.sock. "
         "A bare host means tcp://HOST:2375.",
     )
-    p.add_argument("host", nargs="?", help="daemon: HOST, HOST:PORT, tcp://HOST:PORT or unix:///PATH")
+    p.add_argument(
+        "host",
+        nargs="*",
+        help="daemons: HOST, HOST:PORT, tcp://HOST:PORT, unix:///PATH, ssh://USER@HOST or a docker context; "
+        "NAME=URL names one (the first is the current daemon)",
+    )
     mode = p.add_mutually_exclusive_group()
     for opt in OPTIONS:
         target = mode if opt.mode else p
@@ -106,7 +123,7 @@ def fast_parse(argv: Sequence[str]) -> SimpleNamespace | None:
     """Parse a plain command line without importing argparse; None for anything argparse must handle
     (``--help``, ``--version``, an unknown or abbreviated flag, a missing value, ``-c`` with ``-f``, …)."""
     values: dict[str, Any] = {opt.dest: (None if opt.metavar else False) for opt in OPTIONS}
-    values["host"] = None
+    values["host"] = []
     it = iter(argv)
     for word in it:
         if word.startswith("-") and word != "-":
@@ -128,10 +145,8 @@ def fast_parse(argv: Sequence[str]) -> SimpleNamespace | None:
                 except ValueError:
                     return None
             values[opt.dest] = value
-        elif values["host"] is None:
-            values["host"] = word
         else:
-            return None
+            values["host"].append(word)
     if values["command"] is not None and values["file"] is not None:
         return None
     return SimpleNamespace(**values)
@@ -148,6 +163,29 @@ def tls_from_args(args: Any) -> TLSConfig | None:
     return TLSConfig(verify=verify, cert=cert)
 
 
+def named_daemons(words: Sequence[str], tls: TLSConfig | None) -> list[tuple[str, DaemonAddress]]:
+    """``NAME=URL`` and bare ``HOST`` words as (name, address); a bare word is named after its context or
+    its host (a second daemon on the same host gets ``-2``, ``-3`` …)."""
+    out: list[tuple[str, DaemonAddress]] = []
+    taken: set[str] = set()
+    for word in words:
+        name, eq, target = word.partition("=")
+        if eq and name and "/" not in name and ":" not in name:
+            address = parse_target(target, tls=tls)
+        else:
+            address = parse_target(word, tls=tls)
+            name = address.source.split(" ", 1)[1] if address.source.startswith("context ") else ""
+            name = name or daemon_name(address)
+            base, n = name, 2
+            while name in taken:
+                name, n = f"{base}-{n}", n + 1
+        if name in taken:
+            raise ConfigError(f"two daemons named {name!r}")
+        taken.add(name)
+        out.append((name, address))
+    return out
+
+
 def security_warnings(address: DaemonAddress) -> list[str]:
     """Plaintext TCP to a non-loopback daemon, or TLS without verification."""
     warnings = []
@@ -161,9 +199,40 @@ def security_warnings(address: DaemonAddress) -> list[str]:
     return warnings
 
 
+def split_script_args(argv: list[str]) -> tuple[list[str], list[str]]:
+    """``-f FILE a b`` -> dshell's own arguments, and the script's parameters ($1 $2 …) after FILE.
+
+    dshell's own flags right after FILE stay dshell's (``-f s.dsh --keep-going web``); the parameters start
+    at the first other word, or after ``--``.
+    """
+    for i, word in enumerate(argv):
+        if word in ("-f", "--file") and i + 1 < len(argv):
+            return _own_flags_then_params(argv[: i + 2], argv[i + 2 :])
+        if word.startswith("--file="):
+            return _own_flags_then_params(argv[: i + 1], argv[i + 1 :])
+        if word in ("-c", "--command"):
+            break
+    return argv, []
+
+
+def _own_flags_then_params(own: list[str], rest: list[str]) -> tuple[list[str], list[str]]:
+    i = 0
+    while i < len(rest):
+        word = rest[i]
+        if word == "--":
+            return own + rest[:i], rest[i + 1 :]
+        opt = _BY_FLAG.get(word.partition("=")[0])
+        if opt is None or opt.mode:
+            break
+        i += 2 if opt.metavar is not None and "=" not in word else 1
+    return own + rest[:i], rest[i:]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
+    argv, script_args = split_script_args(argv)
     args = fast_parse(argv) or build_parser().parse_args(argv)
+    args.script_args = script_args
     console = Console()
     try:
         return _run(args, console)
@@ -188,13 +257,25 @@ def _run(args: Any, console: Console) -> int:
     if args.host and args.host_flag:
         console.error("dshell: give the daemon either as HOST or with -H, not both")
         return EXIT_USAGE
-    address = resolve_address(args.host or args.host_flag, tls=tls_from_args(args))
-    for warning in security_warnings(address):
-        console.warn(warning)
+    tls = tls_from_args(args) or tls_from_env(os.environ)
+    if args.host:
+        daemons = named_daemons(args.host, tls)
+    else:
+        daemons = [("default", resolve_address(args.host_flag, tls=tls))]
+    for _, address in daemons:
+        for warning in security_warnings(address):
+            console.warn(warning)
     host = PluginHost(disabled=disabled_plugins(args.disable_plugins), warn=console.warn, debug=args.debug)
     kwargs = {"timeout": args.timeout} if args.timeout else {}
-    session = Session(address, console=console, plugins=host, api_version=args.api_version, **kwargs)
-    session.load_plugins()
+    first, address = daemons[0]
+    session = Session(
+        address, console=console, plugins=host, api_version=args.api_version, name=first, **kwargs
+    )
+    for name, other in daemons[1:]:
+        session.add_daemon(name, other)
+    # a one-shot or a script imports only the plugins its commands need (dshell.core.cmdindex)
+    # (the REPL too: it loads the rest right after its first prompt is drawn)
+    session.load_plugins(lazy=True, save_index=True)
     if args.json:
         session.set("output", "json")
     if args.debug:
@@ -202,6 +283,14 @@ def _run(args: Any, console: Console) -> int:
     if args.timeout:
         session.set("timeout", str(args.timeout))
     session.start()
+    if args.command is not None and not args.dry_run:
+        session.keep_results = False  # one line, nothing after it reads $_: runner.execute's plain path
+    else:
+        from dshell.core.variables import state
+
+        state(session).dry_run = bool(args.dry_run)
+        if args.file is not None:
+            state(session).params = list(getattr(args, "script_args", []))
     try:
         if args.command is not None:
             from dshell.core.runner import execute
@@ -209,18 +298,23 @@ def _run(args: Any, console: Console) -> int:
             return execute(session, args.command)
         if args.file is not None:
             if args.file == "-":
-                return run_script(session, sys.stdin, "<stdin>", keep_going=args.keep_going)
+                return run_script(session, _stdin_lines(), "<stdin>", keep_going=args.keep_going)
             try:
-                with open(args.file, encoding="utf-8") as fh:
+                with open(args.file, "rb") as fh:  # decoded line by line: a bad byte costs one line
                     return run_script(session, fh, args.file, keep_going=args.keep_going)
             except OSError as exc:
                 console.error(f"dshell: cannot read {args.file}: {exc.strerror or exc}")
                 return EXIT_ERROR
         if not sys.stdin.isatty():
-            return run_script(session, sys.stdin, "<stdin>", keep_going=args.keep_going)
+            return run_script(session, _stdin_lines(), "<stdin>", keep_going=args.keep_going)
         from dshell.interactive.repl import run_repl
 
         console.interactive = True
         return run_repl(session)
     finally:
         session.close()
+
+
+def _stdin_lines() -> Any:
+    """Standard input line by line, as bytes when it has a binary buffer (decoded by the script runner)."""
+    return getattr(sys.stdin, "buffer", sys.stdin)

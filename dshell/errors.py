@@ -132,8 +132,48 @@ _TYPED = (NotModified, BadRequest, Unauthorized, Forbidden, NotFound, Conflict, 
 _BY_STATUS: dict[int, type[APIError]] = {cls.status_code: cls for cls in _TYPED}
 
 
+#: ``/KIND/NAME…`` paths and how the daemon words a missing object of each kind.
+_MISSING = {
+    "containers": "No such container: {}",
+    "images": "No such image: {}",
+    "networks": "network {} not found",
+    "volumes": "get {}: no such volume",
+    "exec": "No such exec instance: {}",
+    "plugins": "plugin {} not found",
+    "services": "service {} not found",
+    "nodes": "node {} not found",
+    "secrets": "secret {} not found",
+    "configs": "config {} not found",
+    "tasks": "task {} not found",
+}
+
+
+def missing_object(path: str) -> str | None:
+    """For a request on one object (``/v1.45/containers/x%2F..%2Fv/kill``), the daemon's "no such" message."""
+    from urllib.parse import unquote
+
+    parts = path.partition("?")[0].split("/")
+    if len(parts) > 1 and parts[1].startswith("v") and parts[1][1:].replace(".", "").isdigit():
+        del parts[1]  # the API version prefix
+    if len(parts) < 3 or parts[1] not in _MISSING or not parts[2]:
+        return None
+    name = unquote(parts[2])
+    if parts[1] == "images" and len(parts) > 3 and parts[-1] in ("json", "history", "push", "tag", "get"):
+        name = unquote("/".join(parts[2:-1]))  # an image name of several segments
+    return _MISSING[parts[1]].format(name)
+
+
 def api_error(status: int, message: str, *, method: str = "", path: str = "") -> APIError:
-    """The typed error for an HTTP ``status``."""
+    """The typed error for an HTTP ``status``.
+
+    A redirect for a request on one named object is the daemon's router cleaning a name with ``/`` or
+    ``..`` in it (``rm 'x/../victim'`` -> ``301 Moved Permanently``): nothing was done, and no object has
+    such a name, so it reads as the daemon's own "No such container: x/../victim" (404).
+    """
+    if 300 <= status < 400:
+        missing = missing_object(path)
+        if missing is not None:
+            return NotFound(missing, status=404, method=method, path=path)
     cls = _BY_STATUS.get(status, APIError)
     return cls(message, status=status, method=method, path=path)
 

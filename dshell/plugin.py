@@ -20,7 +20,8 @@ it can move without breaking a plugin. The names are grouped as follows:
   ``highlight_json``, ``progress_error``, terminal helpers (``is_terminal``, ``raw_mode``, ``terminal_size``,
   ``on_resize``);
 - the Engine API: ``DockerClient``, ``Reply``, ``Endpoint``, ``Catalogue``, the resource modules
-  ``containers_api``, ``images_api``, ``exec_api``, ``system_api``, ``build_api``, ``auth_api``, streams
+  ``containers_api``, ``images_api``, ``exec_api``, ``system_api``, ``volumes_api``, ``networks_api``,
+  ``build_api``, ``auth_api``, streams
   (``iter_frames``, ``iter_lines``, ``iter_json_documents``), image references (``parse_reference``,
   ``split_repo_tag``, ``ImageRef``);
 - helpers the Docker CLI's argument forms need: ``parse_filters``, ``parse_key_values``, ``short_id``,
@@ -66,11 +67,27 @@ from dshell.output.results import Binary, Document, Frames, Lines, Progress, Res
 if TYPE_CHECKING:
     from dshell.api import auth as auth_api
     from dshell.api import build as build_api
+    from dshell.api import configs as configs_api
     from dshell.api import containers as containers_api
     from dshell.api import exec as exec_api
     from dshell.api import images as images_api
+    from dshell.api import networks as networks_api
+    from dshell.api import nodes as nodes_api
+    from dshell.api import secrets as secrets_api
+    from dshell.api import services as services_api
+    from dshell.api import swarm as swarm_api
     from dshell.api import system as system_api
-    from dshell.api.address import DaemonAddress
+    from dshell.api import tasks as tasks_api
+    from dshell.api import volumes as volumes_api
+    from dshell.api.address import (
+        ContextInfo,
+        DaemonAddress,
+        TLSConfig,
+        current_context,
+        daemon_name,
+        list_contexts,
+        parse_target,
+    )
     from dshell.api.auth import (
         AuthConfig,
         CredentialStore,
@@ -82,26 +99,44 @@ if TYPE_CHECKING:
     from dshell.api.build import stream_file
     from dshell.api.catalogue import MULTI_SEGMENT_KINDS, Catalogue, Endpoint, QueryParam
     from dshell.api.client import CHUNK, DockerClient, Reply, error_from_response, split_version_prefix
+    from dshell.api.files import check_output_path
     from dshell.api.hijack import Hijacked
     from dshell.api.reference import ImageRef, parse_reference, split_repo_tag
     from dshell.api.streams import iter_frames, iter_json_documents, iter_lines
+    from dshell.cli import security_warnings
     from dshell.core.aliases import define as define_alias
     from dshell.core.aliases import listing as alias_listing
     from dshell.core.aliases import parse_definition as parse_alias_definition
     from dshell.core.aliases import remove as remove_alias
     from dshell.core.argtypes import ellipsis, parse_filters, parse_key_values, short_id
     from dshell.core.completion import complete_paths
-    from dshell.core.helptext import command_help, overview
+    from dshell.core.control import defer as defer_command
+    from dshell.core.control import split_condition, wait_until
+    from dshell.core.helptext import command_help, group_help, overview
     from dshell.core.history import read_history
     from dshell.core.lexer import split as split_words
     from dshell.core.names import invalidating
     from dshell.core.parser import suggest
     from dshell.core.session import Session
+    from dshell.core.variables import Capture
+    from dshell.core.variables import state as automation_state
     from dshell.output.colors import highlight_json
     from dshell.output.console import Console
     from dshell.output.gotemplate import TemplateError, parse_format, parse_template
-    from dshell.output.humanize import ago, human_size, parse_bytes, parse_cpus, parse_time_arg
-    from dshell.output.render import RenderContext, format_json, format_table, progress_error
+    from dshell.output.humanize import (
+        ago,
+        bytes_size,
+        created_at,
+        human_duration,
+        human_size,
+        parse_bytes,
+        parse_cpus,
+        parse_duration,
+        parse_rfc3339,
+        parse_time_arg,
+    )
+    from dshell.output.progress import progress_error
+    from dshell.output.render import RenderContext, format_json, format_table
     from dshell.output.renderers import RendererRegistry
     from dshell.output.tty import is_terminal, on_resize, raw_mode, terminal_size
 
@@ -113,6 +148,14 @@ _LAZY: dict[str, tuple[str, str]] = {
     "exec_api": ("dshell.api.exec", ""),
     "images_api": ("dshell.api.images", ""),
     "system_api": ("dshell.api.system", ""),
+    "configs_api": ("dshell.api.configs", ""),
+    "nodes_api": ("dshell.api.nodes", ""),
+    "secrets_api": ("dshell.api.secrets", ""),
+    "services_api": ("dshell.api.services", ""),
+    "swarm_api": ("dshell.api.swarm", ""),
+    "tasks_api": ("dshell.api.tasks", ""),
+    "networks_api": ("dshell.api.networks", ""),
+    "volumes_api": ("dshell.api.volumes", ""),
     **{
         n: ("dshell.api.catalogue", n) for n in ("MULTI_SEGMENT_KINDS", "Catalogue", "Endpoint", "QueryParam")
     },
@@ -124,15 +167,31 @@ _LAZY: dict[str, tuple[str, str]] = {
     **{n: ("dshell.api.streams", n) for n in ("iter_frames", "iter_json_documents", "iter_lines")},
     **{n: ("dshell.core.argtypes", n) for n in ("ellipsis", "parse_filters", "parse_key_values", "short_id")},
     "complete_paths": ("dshell.core.completion", "complete_paths"),
+    "defer_command": ("dshell.core.control", "defer"),
+    **{n: ("dshell.core.control", n) for n in ("split_condition", "wait_until")},
+    "Capture": ("dshell.core.variables", "Capture"),
+    "automation_state": ("dshell.core.variables", "state"),
     "alias_listing": ("dshell.core.aliases", "listing"),
     "define_alias": ("dshell.core.aliases", "define"),
     "parse_alias_definition": ("dshell.core.aliases", "parse_definition"),
     "remove_alias": ("dshell.core.aliases", "remove"),
-    **{n: ("dshell.core.helptext", n) for n in ("command_help", "overview")},
+    **{n: ("dshell.core.helptext", n) for n in ("command_help", "group_help", "overview")},
     "read_history": ("dshell.core.history", "read_history"),
     "split_words": ("dshell.core.lexer", "split"),
     "suggest": ("dshell.core.parser", "suggest"),
-    "DaemonAddress": ("dshell.api.address", "DaemonAddress"),
+    **{
+        n: ("dshell.api.address", n)
+        for n in (
+            "ContextInfo",
+            "DaemonAddress",
+            "TLSConfig",
+            "current_context",
+            "daemon_name",
+            "list_contexts",
+            "parse_target",
+        )
+    },
+    "security_warnings": ("dshell.cli", "security_warnings"),
     **{
         n: ("dshell.api.auth", n)
         for n in (
@@ -145,6 +204,7 @@ _LAZY: dict[str, tuple[str, str]] = {
         )
     },
     "stream_file": ("dshell.api.build", "stream_file"),
+    "check_output_path": ("dshell.api.files", "check_output_path"),
     "Hijacked": ("dshell.api.hijack", "Hijacked"),
     "invalidating": ("dshell.core.names", "invalidating"),
     "Session": ("dshell.core.session", "Session"),
@@ -153,12 +213,21 @@ _LAZY: dict[str, tuple[str, str]] = {
     **{n: ("dshell.output.gotemplate", n) for n in ("TemplateError", "parse_format", "parse_template")},
     **{
         n: ("dshell.output.humanize", n)
-        for n in ("ago", "human_size", "parse_bytes", "parse_cpus", "parse_time_arg")
+        for n in (
+            "ago",
+            "bytes_size",
+            "created_at",
+            "human_duration",
+            "human_size",
+            "parse_bytes",
+            "parse_cpus",
+            "parse_duration",
+            "parse_rfc3339",
+            "parse_time_arg",
+        )
     },
-    **{
-        n: ("dshell.output.render", n)
-        for n in ("RenderContext", "format_json", "format_table", "progress_error")
-    },
+    **{n: ("dshell.output.render", n) for n in ("RenderContext", "format_json", "format_table")},
+    "progress_error": ("dshell.output.progress", "progress_error"),
     "RendererRegistry": ("dshell.output.renderers", "RendererRegistry"),
     **{n: ("dshell.output.tty", n) for n in ("is_terminal", "on_resize", "raw_mode", "terminal_size")},
 }
@@ -171,6 +240,7 @@ __all__ = [
     "AuthConfig",
     "Binary",
     "Candidate",
+    "Capture",
     "Catalogue",
     "Command",
     "CommandFailed",
@@ -180,6 +250,7 @@ __all__ = [
     "Conflict",
     "ConnectionFailed",
     "Console",
+    "ContextInfo",
     "CredentialStore",
     "DaemonAddress",
     "DockerClient",
@@ -205,6 +276,7 @@ __all__ = [
     "Session",
     "Setting",
     "Settings",
+    "TLSConfig",
     "Table",
     "TemplateError",
     "Text",
@@ -214,11 +286,19 @@ __all__ = [
     "alias_listing",
     "argument",
     "auth_api",
+    "automation_state",
     "build_api",
+    "bytes_size",
+    "check_output_path",
     "command_help",
     "complete_paths",
+    "configs_api",
     "containers_api",
+    "created_at",
     "credentials_for",
+    "current_context",
+    "daemon_name",
+    "defer_command",
     "define_alias",
     "ellipsis",
     "encode_auth_header",
@@ -228,8 +308,10 @@ __all__ = [
     "flag",
     "format_json",
     "format_table",
+    "group_help",
     "highlight_json",
     "hookimpl",
+    "human_duration",
     "human_size",
     "images_api",
     "invalidating",
@@ -237,6 +319,9 @@ __all__ = [
     "iter_frames",
     "iter_json_documents",
     "iter_lines",
+    "list_contexts",
+    "networks_api",
+    "nodes_api",
     "normalize_server",
     "on_resize",
     "option",
@@ -245,24 +330,35 @@ __all__ = [
     "parse_bool",
     "parse_bytes",
     "parse_cpus",
+    "parse_duration",
     "parse_filters",
     "parse_format",
     "parse_key_values",
     "parse_reference",
+    "parse_rfc3339",
+    "parse_target",
     "parse_template",
     "parse_time_arg",
     "progress_error",
     "raw_mode",
     "read_history",
     "remove_alias",
+    "secrets_api",
+    "security_warnings",
+    "services_api",
     "short_id",
+    "split_condition",
     "split_repo_tag",
     "split_version_prefix",
     "split_words",
     "stream_file",
     "suggest",
+    "swarm_api",
     "system_api",
+    "tasks_api",
     "terminal_size",
+    "volumes_api",
+    "wait_until",
 ]
 
 

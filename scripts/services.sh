@@ -130,8 +130,14 @@ live_dockerd_pid() {
         fi
     fi
     # A dockerd without that pidfile may still own /var/lib/docker; do not start a second one.
-    # (Skipped for a scratch daemon, which has its own roots.)
-    [ -n "${DSHELL_SVC_DOCKER_PIDFILE:-}" ] || pgrep -x dockerd | head -n1 || true
+    # (Skipped for a scratch daemon, which has its own roots; scripts/swarm.sh's private daemons, which
+    # run with their own --data-root, are not candidates either.)
+    [ -n "${DSHELL_SVC_DOCKER_PIDFILE:-}" ] && return 0
+    for pid in $(pgrep -x dockerd || true); do
+        tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- '--data-root' && continue
+        echo "$pid"
+        return
+    done
 }
 
 ensure_dockerd() {

@@ -36,8 +36,10 @@ echo "[test] ruff check"
 .venv/bin/ruff check . || failed+=("ruff check")
 echo "[test] ruff format --check"
 .venv/bin/ruff format --check . || failed+=("ruff format --check")
-echo "[test] mypy dshell (the core, strict)"
-.venv/bin/mypy dshell || failed+=("mypy")
+echo "[test] mypy dshell plugins (strict)"
+.venv/bin/mypy dshell plugins || failed+=("mypy")
+echo "[test] lint-imports (the layer contracts in .importlinter, on the source tree)"
+.venv/bin/lint-imports || failed+=("import-linter")
 
 echo "[test] pytest -q tests $*"
 rc=0

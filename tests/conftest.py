@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import daemonapi
 import pytest
-import requests
 
 TCP = os.environ.get("DSHELL_TEST_TCP", "")
 UNIX = os.environ.get("DSHELL_TEST_UNIX", "unix:///var/run/docker.sock")
@@ -39,10 +39,10 @@ def daemon() -> str:
 
 
 @pytest.fixture
-def api() -> Iterator[requests.Session]:
-    """A plain requests session on the test daemon, for checking dshell against the daemon's own state."""
+def api() -> Iterator[daemonapi.Session]:
+    """A plain stdlib HTTP session on the test daemon, for checking dshell against the daemon's own state."""
     need_daemon()
-    s = requests.Session()
+    s = daemonapi.Session()
     yield s
     s.close()
 
@@ -56,7 +56,7 @@ def docker(*args: str, check: bool = True, input: bytes | None = None) -> subpro
 
 
 @pytest.fixture
-def prefix(api: requests.Session) -> Iterator[str]:
+def prefix(api: daemonapi.Session) -> Iterator[str]:
     """A unique name prefix; every container, image tag, volume and network named with it is removed after."""
     name = f"dshtest-{uuid.uuid4().hex[:8]}"
     yield name

@@ -34,10 +34,27 @@ def test_parse(text: str, url: str, base: str) -> None:
     assert addr.base_url == base
 
 
-@pytest.mark.parametrize("bad", ["", "ssh://me@host", "unix://relative", "tcp://host:99999", "tcp://h/path"])
+@pytest.mark.parametrize(
+    "bad",
+    ["", "ssh://me@host/path", "ssh://me:pw@host", "unix://relative", "tcp://host:99999", "tcp://h/path"],
+)
 def test_parse_rejects(bad: str) -> None:
     with pytest.raises(ConfigError):
         parse_address(bad)
+
+
+def test_ssh_and_names() -> None:
+    from dshell.api.address import daemon_name
+
+    addr = parse_address("ssh://root@build.example:2222")
+    assert (addr.scheme, addr.user, addr.host, addr.port) == ("ssh", "root", "build.example", 2222)
+    assert str(addr) == "ssh://root@build.example:2222"
+    assert str(parse_address("ssh://h")) == "ssh://h"
+    assert daemon_name(addr) == "build.example:2222"
+    assert daemon_name(parse_address("ssh://me@h")) == "h"
+    assert daemon_name(parse_address("unix:///var/run/docker.sock")) == "docker"
+    assert daemon_name(parse_address("10.0.0.5")) == "10.0.0.5"
+    assert daemon_name(parse_address("10.0.0.5:2380")) == "10.0.0.5:2380"
 
 
 def _context(home: Path, name: str, host: str) -> None:

@@ -13,8 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import daemonapi
 import pytest
-import requests
 from conftest import IMAGE, TCP, http_base, need_daemon
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,6 +25,7 @@ CASES = (
     "4. `logs` of a",
     "5. `save -o` of a",
     "6. Completion with",
+    "7. One command on three daemons at once",
 )
 TARGETS = (
     "one-shot ps -a vs Docker CLI",
@@ -37,6 +38,7 @@ TARGETS = (
     "save: time vs docker save",
     "save: dshell peak RSS",
     "completion per keystroke",
+    "@all over 3 daemons vs @NAME on one",
 )
 
 
@@ -80,10 +82,12 @@ def test_quick_bench_runs_every_case_and_cleans_up(tmp_path: Path) -> None:
     # nothing left: containers, the image, the temporary folder
     base = http_base()
     filters = json.dumps({"label": [f"dshbench={run_id}"]})
-    left = requests.get(f"{base}/containers/json", params={"all": 1, "filters": filters}, timeout=30).json()
+    left = daemonapi.get(f"{base}/containers/json", params={"all": 1, "filters": filters}, timeout=30).json()
     assert left == []
     tags = [
-        t for img in requests.get(f"{base}/images/json", timeout=30).json() for t in img.get("RepoTags") or []
+        t
+        for img in daemonapi.get(f"{base}/images/json", timeout=30).json()
+        for t in img.get("RepoTags") or []
     ]
     assert not [t for t in tags if t.startswith(f"dshbench-{run_id}")]
     assert not Path(tmp).exists()
@@ -107,7 +111,7 @@ def test_bench_cleans_up_when_a_case_fails(tmp_path: Path) -> None:
     assert not out.exists()
     run_id = re.search(r"run (\S+),", proc.stdout).group(1)  # type: ignore[union-attr]
     filters = json.dumps({"label": [f"dshbench={run_id}"]})
-    left = requests.get(
+    left = daemonapi.get(
         f"{http_base()}/containers/json", params={"all": 1, "filters": filters}, timeout=30
     ).json()
     assert left == []

@@ -611,9 +611,9 @@ def _daemon_base() -> str:
 
 
 def _daemon_api_version(base: str) -> str:
-    import requests
+    import daemonapi
 
-    reply = requests.get(f"{base}/_ping", timeout=10)
+    reply = daemonapi.get(f"{base}/_ping", timeout=10)
     reply.raise_for_status()
     return reply.headers["Api-Version"]
 
@@ -632,7 +632,7 @@ def _page_not_found(reply: Any) -> bool:
 @pytest.mark.daemon
 @needs_daemon
 def test_daemon_serves_every_parameterless_get_endpoint() -> None:
-    import requests
+    import daemonapi
 
     base = _daemon_base()
     version = _daemon_api_version(base)
@@ -647,7 +647,7 @@ def test_daemon_serves_every_parameterless_get_endpoint() -> None:
             query = {"since": now - 1, "until": now}  # makes the event stream finite
         elif endpoint.stream and not endpoint.binary:
             pytest.fail(f"no way to make the stream of GET {endpoint.path} finite: teach this test one")
-        with requests.get(
+        with daemonapi.get(
             f"{base}/v{version}{endpoint.path}", params=query, timeout=10, stream=True
         ) as reply:
             _ = reply.content  # read it all, so streams are proven finite
@@ -666,7 +666,7 @@ def test_daemon_routes_every_get_endpoint_with_placeholders() -> None:
     Image and plugin names are given with slashes and a tag, to prove the daemon routes them as one
     parameter the way :meth:`Catalogue.match` does.  Nothing is created, so nothing needs removing.
     """
-    import requests
+    import daemonapi
 
     base = _daemon_base()
     version = _daemon_api_version(base)
@@ -685,7 +685,9 @@ def test_daemon_routes_every_get_endpoint_with_placeholders() -> None:
             path = path.replace("{" + name + "}", value)
         found = catalogue.match("GET", path)
         assert found is not None and found[0] is endpoint and found[1] == values, path
-        with requests.get(f"{base}/v{version}{path}", params={"path": "/"}, timeout=10, stream=True) as reply:
+        with daemonapi.get(
+            f"{base}/v{version}{path}", params={"path": "/"}, timeout=10, stream=True
+        ) as reply:
             if _page_not_found(reply):
                 failures.append(f"GET {path}: {reply.status_code} {reply.text[:200]}")
     assert not failures, failures

@@ -211,9 +211,11 @@ def test_affected_kinds() -> None:
     assert affected_kinds({"Type": "daemon", "Action": "reload"}) == set()
 
 
-def test_keystroke_cost_with_1000_containers() -> None:
-    """Completion is served from the cache: ≤ 20 ms per keystroke with 1,000 containers (no daemon needed)."""
-    s = Session(parse_address("tcp://127.0.0.1:1"))  # nothing listens: any network call would fail loudly
+def test_completion_from_the_cache_with_1000_containers() -> None:
+    """With 1,000 containers cached, completion is served from the cache alone (nothing listens at the
+    address: any network call would fail) and finds the right names. Its speed is a target of the bench
+    (bench/run.py, case 6), not a timed assert here: a loaded CI machine would make that flaky."""
+    s = Session(parse_address("tcp://127.0.0.1:1"))
     s.load_plugins()
     states = ("running", "exited", "created", "paused")
     items = [
@@ -228,19 +230,21 @@ def test_keystroke_cost_with_1000_containers() -> None:
     ]
     s.names.put("containers", items)
     s.names.live = True
-    lines = ["rm ", "rm s", "rm svc-05", "rm s5w", "stop svc-0", "logs -f svc-09", "start SVC-1"]
     comp = DshellCompleter(s)
-    for line in lines:  # warm up
-        list(comp.get_completions(Document(line), CompleteEvent()))
-    for line in lines:
-        took = []
-        for _ in range(7):
-            t = time.perf_counter()
-            got = list(comp.get_completions(Document(line), CompleteEvent()))
-            took.append(time.perf_counter() - t)
-        assert got, line
-        median = sorted(took)[len(took) // 2]  # the median: a busy CI machine may pause any single run
-        assert median < 0.020, f"{line!r}: {median * 1000:.1f} ms per keystroke"
+
+    def names(line: str) -> list[str]:
+        return [c.text for c in comp.get_completions(Document(line), CompleteEvent())]
+
+    assert len(names("rm ")) >= 1000 - 1
+    assert set(names("rm svc-05")) >= {f"svc-05{i:02d}-worker" for i in range(100)}
+    prefixed = names("rm svc-05")
+    assert prefixed[:100] == [f"svc-05{i:02d}-worker" for i in range(100)]  # prefix matches first
+    assert all(n.startswith("svc-") for n in prefixed[100:])  # then fuzzy ones
+    assert "svc-0599-worker" in names("rm s5w")  # fuzzy: s, 5, w in order
+    running = names("stop svc-0")
+    assert "svc-0500-worker" in running and "svc-0501-worker" not in running  # 501 has exited
+    assert names("logs -f svc-09")[0] == "svc-0900-worker"
+    assert "svc-0101-worker" in names("start SVC-1")  # case-insensitive
 
 
 def test_after_a_daemon_target(session: Session) -> None:

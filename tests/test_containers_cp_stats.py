@@ -158,9 +158,11 @@ def test_stats_live_table_in_a_terminal_ends_on_ctrl_c(prefix: str) -> None:
     child = pexpect.spawn(
         DSHELL, [TCP, "-c", f"stats {name}"], timeout=15, env={**os.environ, "PROMPT_TOOLKIT_NO_CPR": "1"}
     )
-    child.expect(r"\x1b\[2J")
+    child.expect(r"\x1b\[2J")  # the screen is cleared once
     child.expect(name)
-    child.expect(r"\x1b\[2J")
+    child.expect(r"\x1b\[H" + r"CONTAINER ID[^\n]*\x1b\[K")  # later frames: drawn over, in place
+    child.expect(r"\x1b\[J")
+    assert b"\x1b[2J" not in child.before
     child.sendintr()
     child.expect(pexpect.EOF)
     child.close()
@@ -221,10 +223,11 @@ def test_parse_mount_restart_volume_signal() -> None:
 
 
 def test_stats_row_and_sizes() -> None:
-    from dshell.plugins.containers.stats import bytes_size, human_size3, stats_row
+    from dshell.output.humanize import bytes_size, human_size
+    from dshell.plugins.containers.stats import stats_row
 
     assert bytes_size(1536) == "1.5KiB" and bytes_size(0) == "0B"
-    assert human_size3(1234) == "1.23kB"
+    assert human_size(1234, 3) == "1.23kB"
     doc = {
         "id": "a" * 64,
         "name": "/web",

@@ -12,18 +12,18 @@ import tarfile
 from pathlib import Path
 from typing import Any
 
+import daemonapi
 import pytest
-import requests
 from conftest import DSHELL, IMAGE, REGISTRY, TCP, docker, http_base, run_dshell
 
 
-def inspect(api: requests.Session, name: str) -> dict[str, Any]:
+def inspect(api: daemonapi.Session, name: str) -> dict[str, Any]:
     resp = api.get(f"{http_base()}/containers/{name}/json")
     assert resp.status_code == 200, resp.text
     return dict(resp.json())
 
 
-def exists(api: requests.Session, name: str) -> bool:
+def exists(api: daemonapi.Session, name: str) -> bool:
     return api.get(f"{http_base()}/containers/{name}/json").status_code == 200
 
 
@@ -57,7 +57,9 @@ def test_ps_flags_match_the_cli(shell, prefix: str) -> None:  # type: ignore[no-
 
 
 def test_ps_json_size_and_format_json(shell, prefix: str) -> None:  # type: ignore[no-untyped-def]
-    docker("run", "-d", "--name", f"{prefix}-s", IMAGE, "sh", "-c", "echo 12345 > /f; sleep 30")
+    docker("run", "-d", "--name", f"{prefix}-s", IMAGE, "sleep", "30")
+    # written by an exec, which returns once the write is done: the size cannot change under the test
+    docker("exec", f"{prefix}-s", "sh", "-c", "echo 12345 > /f")
     r = shell.run(f"ps --filter name={prefix}-s --json")
     docs = json.loads(r.out)
     assert [d["Names"] for d in docs] == [[f"/{prefix}-s"]]
@@ -136,7 +138,7 @@ def test_create_flag_errors(shell, prefix: str) -> None:  # type: ignore[no-unty
 def test_run_quoting_roundtrip_status_and_streams(daemon: str, prefix: str, api) -> None:  # type: ignore[no-untyped-def]
     name = f"{prefix}-r"
     script = 'printf "[%s]" "$@"; echo; echo to-err >&2; exit 3'
-    line = f"""run --name {name} {IMAGE} sh -c '{script}' zero "a  b" '' "it's" 'say "hi"' $HOME"""
+    line = f"""run --name {name} {IMAGE} sh -c '{script}' zero "a  b" '' "it's" 'say "hi"' '$HOME'"""
     r = run_dshell(daemon, "-c", line)
     assert r.status == 3
     assert r.out == """[a  b][][it's][say "hi"][$HOME]\n"""
@@ -399,16 +401,26 @@ def test_inspect_containers_and_images(shell, prefix: str, api) -> None:  # type
 
 
 def test_container_aliases(shell, prefix: str) -> None:  # type: ignore[no-untyped-def]
-    docker("create", "--name", f"{prefix}-al", IMAGE, "sh", "-c", "echo aliased")
-    for alias in (
-        "container ls -a -q",
-        "container start -a " + f"{prefix}-al",
-        f"container logs {prefix}-al",
-        f"container inspect {prefix}-al",
-        f"container wait {prefix}-al",
-    ):
+    name = f"{prefix}-al"
+    docker("create", "--name", name, IMAGE, "sh", "-c", "echo aliased")
+    short_id = docker("ps", "-a", "-q", "--filter", f"name={name}").stdout.decode()
+    # each alias prints what its target command prints (and what the Docker CLI prints)
+    expected = {
+        f"container ls -a -q --filter name={name}": (f"ps -a -q --filter name={name}", short_id),
+        f"container start -a {name}": (None, "aliased\n"),
+        f"container logs {name}": (f"logs {name}", "aliased\n"),
+        f"container wait {name}": (f"wait {name}", "0\n"),
+        f"container inspect {name}": (f"inspect {name}", None),
+    }
+    for alias, (target, cli_out) in expected.items():
         r = shell.run(alias)
         assert r.status == 0, (alias, r.err)
+        if cli_out is not None:
+            assert r.out == cli_out, alias
+        if target is not None:
+            assert r.out == shell.run(target).out, (alias, target)
+    docs = json.loads(shell.run(f"container inspect {name}").out)
+    assert [d["Name"] for d in docs] == [f"/{name}"] and docs[0]["State"]["ExitCode"] == 0
 
 
 def test_completion_by_state(shell, prefix: str) -> None:  # type: ignore[no-untyped-def]
@@ -447,7 +459,7 @@ def test_completion_by_state(shell, prefix: str) -> None:  # type: ignore[no-unt
         assert registry.get(command).arguments[0].complete == source, command
 
 
-def test_unknown_container_messages(daemon: str, prefix: str) -> None:
+def test_unknown_container_messages(daemon: str, prefix: str, tmp_path: Path) -> None:
     for cmd in (
         "stop",
         "kill",
@@ -458,7 +470,7 @@ def test_unknown_container_messages(daemon: str, prefix: str) -> None:
         "top",
         "diff",
         "port",
-        "export -o /dev/null",
+        f"export -o {tmp_path / 'out.tar'}",  # /dev/null is refused before sending, as by the CLI
         "rename",
         "attach",
         "exec",

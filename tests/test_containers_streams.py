@@ -12,14 +12,14 @@ import subprocess
 import time
 from typing import Any
 
+import daemonapi
 import pytest
-import requests
 from conftest import DSHELL, IMAGE, TCP, docker, http_base, run_dshell
 
 pexpect = pytest.importorskip("pexpect")
 
 
-def inspect(api: requests.Session, name: str) -> dict[str, Any]:
+def inspect(api: daemonapi.Session, name: str) -> dict[str, Any]:
     return dict(api.get(f"{http_base()}/containers/{name}/json").json())
 
 

@@ -1,5 +1,5 @@
 """The lean start-up path: argv without argparse, entry points without importlib.metadata, whole replies
-without requests (:mod:`dshell.api.transport`), and the fast docker-style table. Each is checked against
+on the one HTTP stack (:mod:`dshell.api.http`), and the fast docker-style table. Each is checked against
 what it replaces, and the transport against the real daemon (a fake server only for faults a daemon cannot
 produce)."""
 
@@ -23,15 +23,16 @@ from conftest import IMAGE, TCP, UNIX, need_daemon
 
 from dshell.api.address import resolve_address
 from dshell.api.client import DockerClient
-from dshell.api.transport import LeanResponse
+from dshell.api.http import WholeReply
 from dshell.cli import build_parser, fast_parse
 from dshell.core.pluginhost import find_entry_points
-from dshell.errors import ConnectionFailed, NotFound
+from dshell.errors import DshellError, NotFound
 from dshell.output.render import COLUMN_GAP, format_table
 
 # -- argv --------------------------------------------------------------------------------------------------
 
 SAME_AS_ARGPARSE = [
+    ["a=tcp://127.0.0.1:2375", "b", "-c", "@all ps"],  # several daemons, named or not
     ["127.0.0.1", "-c", "ps -a"],
     ["-c", "ps"],
     ["--timeout", "3", "-f", "x.dsh"],
@@ -50,7 +51,6 @@ LEFT_TO_ARGPARSE = [
     ["-c", "a", "-f", "b"],
     ["--time", "3"],
     ["-c"],
-    ["a", "b"],
     ["--timeout", "soon"],
     ["-c", "-x"],
     ["--json=1"],
@@ -193,14 +193,6 @@ def client(request: pytest.FixtureRequest) -> Iterator[DockerClient]:
 
 
 def test_whole_replies_on_one_kept_alive_connection(client: DockerClient, prefix: str) -> None:
-    connects = []
-    real = client.lean._connect
-
-    def counting() -> object:
-        connects.append(1)
-        return real()
-
-    client.lean._connect = counting  # type: ignore[method-assign]
     assert client.api_version  # the ping
     created = client.post_json(
         "/containers/create", params={"name": f"{prefix}-lean"}, json_body={"Image": IMAGE, "Cmd": ["true"]}
@@ -214,7 +206,7 @@ def test_whole_replies_on_one_kept_alive_connection(client: DockerClient, prefix
     assert [c["Id"] for c in listed] == [ident]
     head = client.request("HEAD", "/containers/{}/archive", ident, params={"path": "/"})
     assert (
-        isinstance(head, LeanResponse)
+        isinstance(head, WholeReply)
         and head.content == b""
         and "X-Docker-Container-Path-Stat" in head.headers
     )
@@ -223,15 +215,15 @@ def test_whole_replies_on_one_kept_alive_connection(client: DockerClient, prefix
         client.get_json("/containers/{}/json", f"{prefix}-no such")
     assert "No such container" in err.value.message
     client.request("DELETE", "/containers/{}", ident, params={"force": True})
-    assert len(connects) == 1
+    assert client.pool.opened == 1
 
 
 def test_a_connection_the_daemon_closed_is_not_reused(client: DockerClient) -> None:
     client.get_json("/version")
-    (conn,) = client.lean._idle
+    (conn,) = client.pool._idle
     conn.sock.shutdown(socket.SHUT_RDWR)  # as if the daemon had closed it while idle
     assert client.get_json("/version")["ApiVersion"]
-    assert client.lean._idle and client.lean._idle[0] is not conn
+    assert client.pool._idle and client.pool._idle[0] is not conn
 
 
 # -- faults a daemon cannot produce -----------------------------------------------------------------------
@@ -282,7 +274,7 @@ def test_replies_without_keep_alive_and_with_chunks() -> None:
     c = DockerClient(resolve_address(where))
     assert c.get_json("/things", params={"a": 1, "b": "x y"}) == {"n": 1}
     assert c.get_json("/more") == [1, 2]
-    assert c.lean._idle == []
+    assert c.pool._idle == []
     t.join(5)
 
 
@@ -292,9 +284,9 @@ def test_garbage_and_silence_become_one_line_errors() -> None:
         conn.sendall(b"\x15\x03\x01\x00\x02\x02\x46")  # a TLS alert, as a TLS-only port answers
 
     where, t = _serve(garbage)
-    with pytest.raises(ConnectionFailed) as err:
+    with pytest.raises(DshellError) as err:
         DockerClient(resolve_address(where)).get_json("/version")
-    assert "the connection was closed without a reply" in str(err.value)
+    assert str(err.value).startswith("malformed reply from the daemon at tcp://127.0.0.1:")
     assert err.value.hint and "TLS" in err.value.hint
     t.join(5)
 
@@ -306,9 +298,9 @@ def test_garbage_and_silence_become_one_line_errors() -> None:
 
     where, t = _serve(silent)
     c = DockerClient(resolve_address(where), timeout=0.3, api_version="1.41")
-    with pytest.raises(ConnectionFailed) as err:
+    with pytest.raises(DshellError) as err:
         c.get_json("/version")
-    assert "the daemon did not answer in time" in str(err.value)
+    assert "did not answer in time" in str(err.value)
     stop.set()
     t.join(5)
 
@@ -352,16 +344,33 @@ def _chunked(parts: list[bytes], *, ext: bool = False) -> bytes:
     return body + b"0\r\n\r\n"
 
 
-def test_dechunking_any_cut_of_any_body() -> None:
-    from dshell.api.transport import iter_dechunked
+def _decode(pieces: list[bytes]) -> list[bytes]:
+    """The body blocks the connection layer decodes from a reply that arrives in ``pieces``."""
+    from dshell.api.http.connection import ReplyReader
 
+    reader = ReplyReader("test")
+    blocks = []
+    for piece in pieces:
+        reader.feed(piece)
+        if reader.body:
+            blocks.append(reader.take_body())
+    if not reader.done:
+        from dshell.api.http.errors import ReplyBrokenOff
+
+        raise ReplyBrokenOff("test", "the connection closed before the end of the body")
+    return blocks
+
+
+HEAD = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+
+
+def test_dechunking_any_cut_of_any_body() -> None:
     rng = random.Random(11)
     for _ in range(2000):
         parts = [rng.randbytes(rng.choice([1, 2, 5, 80, 300])) for _ in range(rng.randint(0, 12))]
-        body = _chunked(parts, ext=rng.random() < 0.2)
+        body = HEAD + _chunked(parts, ext=rng.random() < 0.2)
         cuts = sorted(rng.sample(range(1, len(body)), min(len(body) - 1, rng.randint(0, 30))))
-        pieces = iter([body[a:b] for a, b in zip([0, *cuts], [*cuts, len(body)], strict=True)])
-        got = list(iter_dechunked(lambda n, p=pieces: next(p, b""), 65536))  # type: ignore[misc]
+        got = _decode([body[a:b] for a, b in zip([0, *cuts], [*cuts, len(body)], strict=True)])
         assert b"".join(got) == b"".join(parts)
         assert all(got)  # never an empty block
 
@@ -369,17 +378,14 @@ def test_dechunking_any_cut_of_any_body() -> None:
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        (b"3\r\nabc\r\n", "ended inside a chunked body"),
-        (b"zz\r\nabc\r\n", "malformed chunk size"),
-        (b"3\r\nabcXX0\r\n\r\n", "no CRLF after a chunk"),
+        (b"3\r\nabc\r\n", "closed before the end of the body"),
+        (b"zz\r\nabc\r\n", "invalid character in chunk size"),
+        (b"3\r\nabcXX0\r\n\r\n", "expected lf after chunk data"),
     ],
 )
 def test_dechunking_refuses_broken_bodies(body: bytes, message: str) -> None:
-    from dshell.api.transport import ProtocolError, iter_dechunked
-
-    pieces = iter([body])
-    with pytest.raises(ProtocolError, match=message):
-        list(iter_dechunked(lambda n: next(pieces, b""), 100))
+    with pytest.raises(DshellError, match=f"(?i){message}"):
+        _decode([HEAD + body])
 
 
 def test_a_log_of_many_small_frames_streams_in_blocks(prefix: str) -> None:

@@ -10,12 +10,12 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import daemonapi
 import pytest
-import requests
 from conftest import DSHELL, IMAGE, TCP, UNIX, Captured, docker, http_base
 
 
-def inspect(api: requests.Session, name: str) -> dict | None:
+def inspect(api: daemonapi.Session, name: str) -> dict | None:
     reply = api.get(f"{http_base()}/containers/{name}/json")
     return reply.json() if reply.status_code == 200 else None
 
@@ -28,7 +28,7 @@ def sleeper(prefix: str) -> str:
     return name
 
 
-def test_every_method_and_status(shell: Captured, prefix: str, api: requests.Session) -> None:
+def test_every_method_and_status(shell: Captured, prefix: str, api: daemonapi.Session) -> None:
     name = f"{prefix}-a"
     r = shell.run(f'post /containers/create?name={name} {{"Image": "{IMAGE}", "Cmd": ["sleep", "60"]}}')
     assert r.status == 0, r.err
@@ -76,7 +76,7 @@ def test_put_and_versioned_paths(shell: Captured, prefix: str) -> None:
 
 
 def test_bodies_inline_quoted_file_and_pairs(
-    shell: Captured, prefix: str, api: requests.Session, tmp_path: Path
+    shell: Captured, prefix: str, api: daemonapi.Session, tmp_path: Path
 ) -> None:
     quoted = json.dumps(json.dumps({"Image": IMAGE, "Labels": {"a b": "it's"}}))  # one double-quoted word
     r = shell.run(f"post /containers/create?name={prefix}-q {quoted}")
@@ -101,7 +101,7 @@ def test_bodies_inline_quoted_file_and_pairs(
 
 
 def test_invalid_json_is_refused_before_sending(
-    shell: Captured, prefix: str, api: requests.Session, tmp_path: Path
+    shell: Captured, prefix: str, api: daemonapi.Session, tmp_path: Path
 ) -> None:
     name = f"{prefix}-bad"
     r = shell.run(f'post /containers/create?name={name} {{"Image": "{IMAGE}",}}')
@@ -200,7 +200,7 @@ def run_curl(line: str) -> subprocess.CompletedProcess[bytes]:
 
 
 def test_curl_commands_work(
-    shell: Captured, unix_shell: Captured, prefix: str, api: requests.Session, tmp_path: Path
+    shell: Captured, unix_shell: Captured, prefix: str, api: daemonapi.Session, tmp_path: Path
 ) -> None:
     name = f"{prefix}-curl"
     label = 'it\'s "quoted" & $HOME `x`'

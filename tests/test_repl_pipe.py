@@ -68,7 +68,7 @@ def test_secret_lines_never_reach_the_history_file(session: Any, repl_env: Path)
     status = run_with_keys(session, f"fakelogin -u me -p {SECRET}\rversion\r\x04")
     assert status == 0
     out = session.console.stdout.getvalue()
-    assert "logged in as me" in out and "Negotiated API" in out
+    assert "logged in as me" in out and "API version:" in out
     text = repl_env.read_text()
     assert "+version" in text
     assert SECRET not in text and "fakelogin" not in text
@@ -86,7 +86,7 @@ def test_ctrl_c_clears_the_line_and_ctrl_d_exits_0(session: Any, repl_env: Path)
     assert status == 0
     err = session.console.stderr.getvalue()
     assert "nosuchcommand" not in err  # the line was dropped, not run
-    assert "Negotiated API" in session.console.stdout.getvalue()
+    assert "API version:" in session.console.stdout.getvalue()
 
 
 def test_exit_status_and_did_you_mean(session: Any, repl_env: Path) -> None:
@@ -110,7 +110,7 @@ def test_ctrl_r_searches_history(session: Any, repl_env: Path) -> None:
     out = session.console.stdout
     start = len(out.getvalue())
     run_with_keys(session, "\x12versi\r\r\x04")  # Ctrl-R, a few letters, Enter ends the search, Enter runs
-    assert "Negotiated API" in out.getvalue()[start:]
+    assert "API version:" in out.getvalue()[start:]
 
 
 def test_pager_is_opt_in(

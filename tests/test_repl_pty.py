@@ -149,7 +149,7 @@ def test_ctrl_c_stops_a_stream_and_the_prompt_still_works(term: Term, prefix: st
     term.wait("interrupted")
     term.prompt()
     term.send("version\r")
-    term.wait("Negotiated API")
+    term.wait("API version:")
     term.prompt()
     assert term.exit_status() == 0
 
@@ -164,7 +164,7 @@ def test_history_is_recalled_in_a_second_session_and_secrets_are_not(
         first.wait("logged in")
         first.prompt()
         first.send("version\r")
-        first.wait("Negotiated API")
+        first.wait("API version:")
         first.prompt()
         assert first.exit_status() == 0
     finally:
@@ -179,7 +179,7 @@ def test_history_is_recalled_in_a_second_session_and_secrets_are_not(
         second.send("\x1b[A")  # Up: the last line of the previous session
         time.sleep(0.3)
         second.send("\r")
-        second.wait("Negotiated API")
+        second.wait("API version:")
         second.prompt()
         assert second.exit_status() == 0
     finally:
@@ -191,7 +191,7 @@ def test_dumb_terminal_gets_no_escape_codes(env: dict[str, str], daemon: str) ->
     try:
         t.prompt()
         t.send("version\r")
-        t.wait("Negotiated API")
+        t.wait("API version:")
         t.prompt()
         t.send("ps --al\r")
         t.wait("did you mean --all")

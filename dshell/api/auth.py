@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from dshell.api.address import docker_config_dir
 from dshell.api.files import atomic_write
 from dshell.api.reference import INDEX_AUTH_KEY
 from dshell.errors import ConfigError
@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 __all__ = [
     "AuthConfig",
     "CredentialStore",
-    "config_dir",
     "credentials_for",
     "encode_auth_header",
     "encode_registry_config",
@@ -41,12 +40,6 @@ __all__ = [
 
 #: Names under which Docker Hub is known; all of them map to :data:`INDEX_AUTH_KEY`.
 _HUB_NAMES = {"docker.io", "index.docker.io", "registry-1.docker.io", "registry.hub.docker.com"}
-
-
-def config_dir() -> Path:
-    """``$DOCKER_CONFIG``, else ``~/.docker``."""
-    env = os.environ.get("DOCKER_CONFIG")
-    return Path(env) if env else Path.home() / ".docker"
 
 
 def to_hostname(server: str) -> str:
@@ -115,7 +108,7 @@ class CredentialStore:
     """``config.json`` ``auths``: read, add and remove credentials, keeping every other key as it is."""
 
     def __init__(self, directory: Path | None = None) -> None:
-        self.directory = directory or config_dir()
+        self.directory = directory or docker_config_dir()
         self.path = self.directory / "config.json"
 
     def load(self) -> dict[str, Any]:

@@ -23,6 +23,8 @@ from types import MappingProxyType
 from typing import Any
 from urllib.parse import unquote
 
+from dshell.api.client import version_tuple
+
 __all__ = [
     "BODY_KINDS",
     "BUILTIN_SOURCE",
@@ -67,7 +69,6 @@ QUERY_TYPES = frozenset({"boolean", "integer", "string", "json", "array"})
 #: What an endpoint's request body may be (``None`` for no body).
 BODY_KINDS = frozenset({"json", "tar", "binary"})
 
-_VERSION_RE = re.compile(r"(\d+)\.(\d+)")
 _VERSION_SEGMENT_RE = re.compile(r"v\d+\.\d+")
 _PLACEHOLDER_RE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _ENDPOINT_KEYS = frozenset(
@@ -87,18 +88,6 @@ _ENDPOINT_KEYS = frozenset(
 )
 _QUERY_KEYS = frozenset({"name", "type", "summary", "enum", "default", "min_version"})
 _CATALOGUE_KEYS = frozenset({"api_version", "endpoints"})
-
-
-def version_tuple(version: str) -> tuple[int, int]:
-    """Turn an API version such as ``"1.41"`` (or ``"v1.41"``) into ``(1, 41)`` for comparisons.
-
-    Raises :class:`ValueError` if *version* is not of the form ``MAJOR.MINOR``.
-    """
-    text = version.strip().removeprefix("v")
-    found = _VERSION_RE.fullmatch(text)
-    if found is None:
-        raise ValueError(f"not an API version (want MAJOR.MINOR, e.g. 1.41): {version!r}")
-    return int(found.group(1)), int(found.group(2))
 
 
 def _placeholder(segment: str) -> str | None:

@@ -9,8 +9,7 @@ from dshell.api.client import DockerClient
 from dshell.api.streams import iter_json_documents
 
 if TYPE_CHECKING:
-    import requests
-
+    from dshell.api.client import Reply
     from dshell.api.hijack import Hijacked
 
 
@@ -86,13 +85,13 @@ def rename_container(client: DockerClient, ident: str, new_name: str) -> None:
     client.request("POST", "/containers/{}/rename", ident, params={"name": new_name})
 
 
-def wait_container(client: DockerClient, ident: str, *, condition: str | None = None) -> requests.Response:
+def wait_container(client: DockerClient, ident: str, *, condition: str | None = None) -> Reply:
     """``POST /containers/{id}/wait``, returned unread: the daemon sends the headers at once and the body
     (``{"StatusCode": N}``) when the condition is met, so a caller can start the container in between."""
     return client.request("POST", "/containers/{}/wait", ident, params={"condition": condition}, stream=True)
 
 
-def wait_result(resp: requests.Response) -> dict[str, Any]:
+def wait_result(resp: Reply) -> dict[str, Any]:
     """The body of a :func:`wait_container` reply, read when it arrives."""
     from dshell.api.client import decode_json
 

@@ -1,4 +1,4 @@
-"""System endpoints: ping, version, info, events, disk usage."""
+"""System endpoints: version, info, events, disk usage, build-cache prune."""
 
 from __future__ import annotations
 
@@ -24,6 +24,14 @@ def disk_usage(client: DockerClient) -> dict[str, Any]:
     return dict(client.get_json("/system/df"))
 
 
+def prune_build_cache(
+    client: DockerClient, *, filters: dict[str, list[str]] | None = None, all: bool = False
+) -> dict[str, Any]:
+    """``POST /build/prune``: ``CachesDeleted`` and ``SpaceReclaimed``."""
+    params = {"all": all or None, "filters": filters or None}
+    return dict(client.post_json("/build/prune", params=params) or {})
+
+
 def events(
     client: DockerClient,
     *,
@@ -32,7 +40,5 @@ def events(
     filters: dict[str, list[str]] | None = None,
 ) -> Iterator[dict[str, Any]]:
     """``GET /events`` as a stream of event documents (endless unless ``until`` is given)."""
-    resp = client.request(
-        "GET", "/events", params={"since": since, "until": until, "filters": filters or None}, stream=True
-    )
-    yield from iter_json_documents(client.iter_stream(resp))
+    params = {"since": since, "until": until, "filters": filters or None}
+    yield from iter_json_documents(client.stream("GET", "/events", params=params))

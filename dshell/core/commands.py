@@ -78,6 +78,9 @@ class Argument:
     choices: tuple[str, ...] = ()
     complete: str | None = None
     metavar: str = ""
+    #: Take the word as typed, quotes and backslashes kept (an API path with a JSON query), unless the whole
+    #: word is one quoted string (``'/x?a=b c'``), which is unquoted as usual.
+    verbatim: bool = False
 
     def __post_init__(self) -> None:
         if self.nargs not in NARGS:
@@ -140,10 +143,18 @@ def argument(
     choices: Iterable[str] = (),
     complete: str | None = None,
     metavar: str = "",
+    verbatim: bool = False,
 ) -> Argument:
-    """A positional argument."""
+    """A positional argument; ``verbatim=True`` keeps the word's quotes as typed (see :class:`Argument`)."""
     return Argument(
-        name, help=help, nargs=nargs, type=type, choices=tuple(choices), complete=complete, metavar=metavar
+        name,
+        help=help,
+        nargs=nargs,
+        type=type,
+        choices=tuple(choices),
+        complete=complete,
+        metavar=metavar,
+        verbatim=verbatim,
     )
 
 
@@ -173,6 +184,9 @@ class Command:
     secret: bool = False
     plugin: str = ""
     group: str = ""
+    #: Given the words after the name, the name of another command that takes the whole line instead (or
+    #: None): ``history IMAGE`` is ``image history``, bare or numeric ``history`` the shell's own.
+    redirect: Callable[[list[str]], str | None] | None = None
 
     def __post_init__(self) -> None:
         opts = list(self.options)
@@ -217,6 +231,17 @@ class CommandRegistry:
         self._by_word: dict[str, Command] = {}
         self.current_plugin = ""
         self.warnings: list[str] = []
+        #: Set when plugins are deferred (:mod:`dshell.core.cmdindex`): called with the names asked for
+        #: (None: every plugin) before the registry answers, so it always looks complete from outside.
+        self.loader: Callable[[Sequence[str] | None], None] | None = None
+
+    def _need(self, names: Sequence[str] | None) -> None:
+        if self.loader is not None:
+            self.loader(names)
+
+    def loaded(self) -> list[Command]:
+        """The commands registered so far, without loading deferred plugins."""
+        return list(self._commands.values())
 
     def add(self, command: Command, *, replace_existing: bool = False) -> Command:
         """Register ``command`` for the plugin being loaded.
@@ -252,24 +277,33 @@ class CommandRegistry:
         return decorate
 
     def __iter__(self) -> Iterator[Command]:
+        self._need(None)
         return iter(sorted(self._commands.values(), key=lambda c: c.name))
 
     def __len__(self) -> int:
+        self._need(None)
         return len(self._commands)
 
     def __contains__(self, name: object) -> bool:
+        if isinstance(name, str) and name not in self._by_word:
+            self._need([name])
         return name in self._by_word
 
     def get(self, name: str) -> Command | None:
         """The command called ``name`` (or aliased so)."""
+        if name not in self._by_word:
+            self._need([name])
         return self._by_word.get(name)
 
     def names(self) -> list[str]:
         """Every name and alias."""
+        self._need(None)
         return sorted(self._by_word)
 
     def lookup(self, words: Sequence[str]) -> tuple[Command, int] | None:
         """The command named by the leading ``words`` (longest multi-word name wins) and how many it took."""
+        if self.loader is not None:
+            self.loader([" ".join(words[:n]) for n in range(min(len(words), 3), 0, -1)])
         for count in range(min(len(words), 3), 0, -1):
             cmd = self._by_word.get(" ".join(words[:count]))
             if cmd is not None:
@@ -278,6 +312,7 @@ class CommandRegistry:
 
     def next_words(self, typed: Sequence[str]) -> list[tuple[str, Command]]:
         """For completion: the word that can follow ``typed`` in a multi-word name, with its command."""
+        self._need(None)
         prefix = " ".join(typed)
         out: dict[str, Command] = {}
         for name, cmd in self._by_word.items():
@@ -291,7 +326,7 @@ class CommandRegistry:
 
         Used by ``unalias``; added by the REPL work (issue 6).
         """
-        command = self._by_word.get(name)
+        command = self.get(name)
         if command is None:
             return None
         self._commands.pop(command.name, None)

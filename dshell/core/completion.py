@@ -107,11 +107,16 @@ def expect(registry: Any, text: str) -> Expectation:
 
 
 def _expect(registry: Any, word: str, words: list[str], in_word: bool) -> Expectation:
+    if words and words[0] == "docker" and "docker" not in registry:
+        words = words[1:]  # a pasted ``docker ps -a``: the runner ignores the CLI's name too
     found = registry.lookup(words) if words else None
     if found is None or (found[1] == len(words) and registry.next_words(words) and in_word):
         return Expectation("command", word=word, typed=words)
     command, used = found
     args = words[used:]
+    if command.redirect is not None:  # ``history IMAGE -`` completes ``image history`` flags
+        target = command.redirect(args)
+        command = (registry.get(target) or command) if target else command
     if not command.interspersed and _positional_count(command, args) > 0:
         index = _positional_index(command, args)  # after the image of ``run IMAGE CMD…``: words, not flags
         if index is None:

@@ -106,8 +106,6 @@ def load_config(path: Path | None = None) -> Config:
 
 def apply_config(session: Session, cfg: Config) -> list[str]:
     """Apply ``cfg`` to ``session``: settings still at their default, then aliases. Returns the warnings."""
-    from dshell.core import aliases
-
     warnings = list(cfg.warnings)
     where = str(cfg.path or "config")
     defaults = {s.name: s.default for s in session.settings}
@@ -119,6 +117,8 @@ def apply_config(session: Session, cfg: Config) -> list[str]:
         except DshellError as exc:
             warnings.append(f"{where}: {exc.message}")
     for name, expansion in cfg.aliases.items():
+        from dshell.core import aliases  # only with aliases to define: a one-shot without skips it
+
         try:
             aliases.define(session.registry, name, expansion)
         except DshellError as exc:

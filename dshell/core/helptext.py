@@ -91,6 +91,22 @@ def overview(registry: CommandRegistry) -> str:
     return "\n".join(lines)
 
 
+def group_help(registry: CommandRegistry, words: list[str]) -> str | None:
+    """``container`` alone: the subcommands of a word that only starts multi-word names (None if it does not).
+
+    As ``docker container`` prints them: each next word with its command's summary.
+    """
+    following = registry.next_words(words)
+    if not following:
+        return None
+    prefix = " ".join(words)
+    width = max(len(w) for w, _ in following)
+    lines = [f"Usage: {prefix} COMMAND", "", "Commands:"]
+    lines += [f"  {w.ljust(width)}  {cmd.summary}" for w, cmd in following]
+    lines += ["", f"Run '{prefix} COMMAND --help' for more information on a command."]
+    return "\n".join(lines)
+
+
 def markdown(registry: CommandRegistry) -> str:
     """The command reference as Markdown (``docs/commands.md``)."""
     out = [

@@ -20,6 +20,8 @@ class Invocation:
     command: Command
     args: Namespace
     line: str
+    #: where the line comes from (``FILE:LINE`` in a script), prefixed to the error lines the renderer prints
+    where: str = ""
 
     @property
     def client(self) -> DockerClient:

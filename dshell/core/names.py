@@ -35,11 +35,26 @@ def _volumes(client: DockerClient) -> list[dict[str, Any]]:
     return list(client.get_json("/volumes").get("Volumes") or [])
 
 
+def _swarm(path: str) -> Fetcher:
+    """A fetcher of swarm objects: an empty list from a daemon that is not a swarm manager (503)."""
+
+    def fetch(client: DockerClient) -> list[dict[str, Any]]:
+        from dshell.errors import Unavailable
+
+        try:
+            return list(client.get_json(path))
+        except Unavailable:
+            return []
+
+    return fetch
+
+
 FETCHERS: dict[str, Fetcher] = {
     "containers": _containers,
     "images": _images,
     "networks": _networks,
     "volumes": _volumes,
+    **{kind: _swarm("/" + kind) for kind in ("services", "nodes", "tasks", "secrets", "configs")},
 }
 
 
@@ -57,7 +72,8 @@ class NameCache:
         self.fetchers: dict[str, Fetcher] = dict(FETCHERS)
         #: True while a background refresher keeps every kind current: ``get`` then never refetches.
         self.live = False
-        #: Bumped on every swap, so a reader can tell whether anything changed.
+        #: Bumped on every swap that changes a list, so a reader (an open completion menu) can tell whether
+        #: anything changed.
         self.generation = 0
 
     def get(self, kind: str, *, max_age: float | None = None) -> list[dict[str, Any]]:
@@ -82,8 +98,10 @@ class NameCache:
     def put(self, kind: str, items: list[dict[str, Any]]) -> None:
         """Swap in a list fetched elsewhere (e.g. by a listing command that just ran)."""
         with self._lock:
+            old = self._data.get(kind)
             self._data[kind] = (time.monotonic(), items)
-            self.generation += 1
+            if old is None or old[1] != items:
+                self.generation += 1
 
     def peek(self, kind: str) -> list[dict[str, Any]] | None:
         """The list held for ``kind`` without fetching (None when never fetched)."""

@@ -7,16 +7,13 @@ where everything after the image belongs to the container).
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator
 from typing import Any
 
 from dshell.core.commands import Argument, Command, Namespace, Option
 from dshell.core.lexer import Token, UnterminatedQuote, iter_tokens
+from dshell.core.settings import parse_bool
 from dshell.errors import UsageError
-
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off"}
 
 
 class HelpRequested(Exception):
@@ -28,9 +25,37 @@ class HelpRequested(Exception):
 
 
 def suggest(word: str, candidates: list[str]) -> str:
-    """`` (did you mean …?)`` text, or empty."""
-    close = difflib.get_close_matches(word, candidates, n=2, cutoff=0.6)
+    """`` (did you mean …?)`` text, or empty: at most two close candidates, the fewest edits first.
+
+    Candidates within a few edits (a swapped pair of letters counts one) or similar enough by difflib's ratio
+    qualify; they rank by edit distance, then by how far their length is from the word's, then by ratio, so
+    ``imagse`` suggests ``images`` before ``image``.
+    """
+    import difflib  # only on an unknown word: not on every start-up
+
+    ranked: list[tuple[int, int, float, str]] = []
+    for cand in set(candidates):
+        distance = edit_distance(word, cand)
+        ratio = difflib.SequenceMatcher(None, word, cand).ratio()
+        if distance <= max(1, len(word) // 3) or ratio >= 0.6:
+            ranked.append((distance, abs(len(cand) - len(word)), -ratio, cand))
+    close = [c for *_, c in sorted(ranked)[:2]]
     return f" (did you mean {' or '.join(close)}?)" if close else ""
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Optimal-string-alignment distance: insertions, deletions, substitutions and adjacent swaps."""
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        prev2, prev = prev, cur
+    return prev[len(b)]
 
 
 def _usage_error(command: Command, message: str) -> UsageError:
@@ -57,12 +82,10 @@ def _store(command: Command, values: dict[str, Any], opt: Option, label: str, ra
 
 
 def _bool_value(command: Command, label: str, raw: str) -> bool:
-    low = raw.lower()
-    if low in _TRUE:
-        return True
-    if low in _FALSE:
-        return False
-    raise _usage_error(command, f"invalid value {raw!r} for {label}: expected true or false")
+    try:
+        return parse_bool(raw)
+    except ValueError:
+        raise _usage_error(command, f"invalid value {raw!r} for {label}: expected true or false") from None
 
 
 def parse_args(command: Command, line: str, start: int = 0) -> Namespace:
@@ -72,6 +95,7 @@ def parse_args(command: Command, line: str, start: int = 0) -> Namespace:
     raw_text: str | None = None
     raw_index = next((i for i, a in enumerate(command.arguments) if a.nargs == "raw"), None)
     rest_index = next((i for i, a in enumerate(command.arguments) if a.nargs == "..."), None)
+    verbatim = _verbatim_positions(command)
     options_done = False
     tokens = _guarded(iter_tokens(line, start), line, raw_index, words)
     for tok in tokens:
@@ -79,7 +103,7 @@ def parse_args(command: Command, line: str, start: int = 0) -> Namespace:
             raw_text = _raw_rest(line, tok)
             break
         if options_done or not _is_option(tok):
-            words.append(tok.value)
+            words.append(_as_typed(line, tok) if len(words) in verbatim else tok.value)
             if not command.interspersed or (rest_index is not None and len(words) > rest_index):
                 options_done = True
             continue
@@ -146,13 +170,51 @@ def _next_value(command: Command, tokens: Any, name: str) -> str:
 
 
 def _raw_rest(line: str, tok: Token) -> str:
-    """The rest of the line from ``tok`` as typed; a single quoted word is unquoted instead."""
+    """The rest of the line from ``tok`` as typed; a single word that is one quoted string is unquoted.
+
+    ``{"Name":"x"}`` keeps its quotes (it is not one quoted string); ``'{"Name": "x"}'`` loses the outer ones.
+    """
     text = line[tok.start :].strip()
     if isinstance(tok, _RawFrom):
         return text
-    if tok.quoted and line[tok.end :].strip() == "":
+    if line[tok.end :].strip() == "" and whole_quoted(line[tok.start : tok.end]):
         return tok.value
     return text
+
+
+def _verbatim_positions(command: Command) -> set[int]:
+    """Word positions of ``verbatim`` arguments (those before any optional or variadic argument)."""
+    out: set[int] = set()
+    for i, arg in enumerate(command.arguments):
+        if arg.nargs != "1":
+            break
+        if arg.verbatim:
+            out.add(i)
+    return out
+
+
+def _as_typed(line: str, tok: Token) -> str:
+    """A verbatim word: as typed, unless it is one quoted string (then unquoted, as any word)."""
+    text = line[tok.start : tok.end]
+    return tok.value if whole_quoted(text) else text
+
+
+def whole_quoted(text: str) -> bool:
+    """True when ``text`` is exactly one quoted string: ``'…'`` or ``"…"`` (with ``\\"`` escapes inside)."""
+    if len(text) < 2 or text[0] not in "'\"":
+        return False
+    if text[0] == "'":
+        return text.find("'", 1) == len(text) - 1
+    i = 1
+    while i < len(text):
+        c = text[i]
+        if c == "\\" and i + 1 < len(text):
+            i += 2
+            continue
+        if c == '"':
+            return i == len(text) - 1
+        i += 1
+    return False
 
 
 def _assign_positionals(

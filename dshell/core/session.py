@@ -1,13 +1,16 @@
 """A dshell session: the daemons it talks to, the plugins, registries and settings, and the console.
 
 One :class:`Daemon` per address, each with its own kept-alive client and name cache. The session has a
-current daemon; commands run against it (later: against a ``@name`` or ``@all`` target).
+current daemon (``use NAME``); a command runs against it, or against the ``@name`` / ``@all`` target its line
+starts with (:mod:`dshell.core.targets`): :meth:`Session.using` switches the daemon for the calling thread
+only, so several targets can run at once, one thread and one client per daemon.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -25,6 +28,7 @@ from dshell.output.renderers import RendererRegistry
 
 if TYPE_CHECKING:
     from dshell.api.catalogue import Catalogue
+    from dshell.errors import ConnectionFailed
 
 
 @dataclass
@@ -35,6 +39,8 @@ class Daemon:
     address: DaemonAddress
     client: DockerClient
     names: NameCache = field(init=False)
+    #: "" until dshell knows, then "connected" or "lost" (see :meth:`Session.note_contact`).
+    state: str = field(default="", init=False)
 
     def __post_init__(self) -> None:
         self.names = NameCache(lambda: self.client)
@@ -64,6 +70,7 @@ class Session:
         plugins: PluginHost | None = None,
         timeout: float = DEFAULT_TIMEOUT,
         api_version: str | None = None,
+        name: str = "default",
     ) -> None:
         self.console = console or Console()
         self.plugins = plugins or PluginHost(warn=self.console.warn)
@@ -72,12 +79,17 @@ class Session:
         self.renderers = RendererRegistry()
         self.settings = Settings()
         self.daemons: dict[str, Daemon] = {}
-        self.current = "default"
+        self.current = name
+        self._local = threading.local()
+        self._contact_lock = threading.Lock()
         self._api_version = api_version
         self._catalogue: Catalogue | None = None
         self.last_status = 0
         self.last_error: str | None = None
-        self.add_daemon("default", address, timeout=timeout)
+        #: False when no later line can read ``$_`` (``dshell -c``): a plain line then skips the automation
+        #: layer entirely (:func:`dshell.core.runner.execute`).
+        self.keep_results = True
+        self.add_daemon(name, address, timeout=timeout)
 
     # -- daemons -----------------------------------------------------------------------------------------
 
@@ -95,10 +107,38 @@ class Session:
         self.daemons[name] = daemon
         return daemon
 
+    def remove_daemon(self, name: str) -> None:
+        """Forget daemon ``name`` and close its connections (the current one cannot be removed)."""
+        daemon = self.daemons.pop(name)
+        daemon.client.close()
+
+    def note_contact(self, daemon: Daemon, error: ConnectionFailed | None) -> None:
+        """After each command (:func:`dshell.core.runner.execute`): tell plugins when ``daemon`` has been
+        reached for the first time or again (its API version negotiated: ``dshell_daemon_connected``), or has
+        been lost (the command failed to reach it: ``dshell_daemon_lost``, once per loss). A lost daemon gets
+        a fresh client, so the next command reconnects and negotiates again."""
+        if error is not None:
+            with self._contact_lock:
+                if daemon.state == "lost":
+                    return
+                daemon.state = "lost"
+                old = daemon.client
+                daemon.client = DockerClient(
+                    daemon.address, timeout=old.timeout, api_version=self._api_version
+                )
+            old.close()
+            self.plugins.daemon_lost(self, daemon, error)
+        elif daemon.state != "connected" and daemon.client.daemon_api_version is not None:
+            with self._contact_lock:
+                if daemon.state == "connected":
+                    return
+                daemon.state = "connected"
+            self.plugins.daemon_connected(self, daemon)
+
     @property
     def daemon(self) -> Daemon:
-        """The daemon commands run against now."""
-        return self.daemons[self.current]
+        """The daemon commands run against now (in this thread: a ``@name`` target overrides ``use``)."""
+        return self.daemons[getattr(self._local, "name", None) or self.current]
 
     @property
     def client(self) -> DockerClient:
@@ -110,30 +150,47 @@ class Session:
 
     @contextlib.contextmanager
     def using(self, name: str) -> Iterator[Daemon]:
-        """Run a block against daemon ``name``, then switch back."""
-        previous = self.current
-        self.current = name
+        """Run a block against daemon ``name``, then switch back. Only the calling thread switches: the
+        session's current daemon (``use``) stays, and other threads may use other daemons meanwhile."""
+        daemon = self.daemons[name]
+        previous = getattr(self._local, "name", None)
+        self._local.name = name
         try:
-            yield self.daemons[name]
+            yield daemon
         finally:
-            self.current = previous
+            self._local.name = previous
 
     # -- registries ----------------------------------------------------------------------------------------
 
-    def load_plugins(self, *, entry_points: bool = True) -> None:
-        """Load plugins and let them fill the registries (core settings and renderers first)."""
+    def load_plugins(
+        self, *, entry_points: bool = True, lazy: bool = False, save_index: bool = False
+    ) -> None:
+        """Load plugins and let them fill the registries (core settings and renderers first).
+
+        ``lazy``: with a valid command index (:mod:`dshell.core.cmdindex`), import only the plugins that must
+        always run (session hooks, wrappers, settings, renderers, endpoints) and the others when one of their
+        commands is asked for. ``save_index``: after a full load, write the index for the next run."""
+        from dshell.core import cmdindex
+
         for setting in core_settings():
             self.settings.declare(setting)
         self.renderers.add("table", render_table_mode)
         self.renderers.add("json", render_json_mode)
+        index = cmdindex.load() if entry_points and lazy and not self.plugins.plugins else None
         if entry_points:
-            self.plugins.load_entry_points()
+            self.plugins.load_entry_points(index)
         self.plugins.register_settings(self.settings)
         self.plugins.register_renderers(self.renderers)
         output = next(s for s in core_settings() if s.name == "output")
         self.settings.declare(replace(output, choices=tuple(self.renderers)))
         self.plugins.register_commands(self.registry)
         self.plugins.register_completers(self.completers)
+        if self.plugins.deferred:
+            host, registry, completers = self.plugins, self.registry, self.completers
+            registry.loader = lambda names: host.load_deferred(names, registry, completers)
+        elif entry_points and save_index and index is None and not self.plugins.disabled:
+            if lazy or cmdindex.load() is None:  # the REPL loads everything: write only a missing index
+                cmdindex.save(self.plugins.build_index())
 
     def start(self, *, config: bool = True) -> None:
         """Apply the config file (defaults and aliases), put colour and the pager around the table and JSON

@@ -16,8 +16,10 @@ from prompt_toolkit.document import Document
 
 from dshell.core.aliases import expand_for_completion
 from dshell.core.completion import Candidate, CompletionRequest, Expectation, expect
+from dshell.core.expand import complete_expansion
 from dshell.core.helptext import option_label
 from dshell.core.lexer import quote_word
+from dshell.output.safe import safe_text
 
 if TYPE_CHECKING:
     from dshell.core.commands import Command
@@ -75,7 +77,7 @@ class DshellCompleter(Completer):
     def expectation(self, text: str) -> Expectation:
         """What goes under the cursor, with aliases expanded (``lsa -`` completes ``ps`` flags)."""
         target, rest = split_target(text)
-        if target is not None and not rest:
+        if target is not None and not rest and not text[-1:].isspace():
             return Expectation("target", word=target, start=len(text) - len(text.lstrip()))
         expanded, shift = expand_for_completion(self.session.registry, rest)
         exp = expect(self.session.registry, expanded)
@@ -86,10 +88,13 @@ class DshellCompleter(Completer):
 
     def candidates(self, text: str) -> tuple[str, list[Candidate]]:
         """The word being completed and its ranked candidates (testable without a terminal)."""
+        variables = complete_expansion(self.session, text)  # $NAME, ${NAME.Field} (issue 13)
+        if variables is not None:
+            return variables[0], rank(variables[0], [Candidate(c, m) for c, m in variables[1]])
         exp = self.expectation(text)
-        return exp.word, self._candidates(exp)
+        return exp.word, self._candidates(exp, target_daemons(self.session, text))
 
-    def _candidates(self, exp: Expectation) -> list[Candidate]:
+    def _candidates(self, exp: Expectation, daemons: list[str] | None = None) -> list[Candidate]:
         registry = self.session.registry
         if exp.kind == "command":
             if exp.typed:
@@ -103,8 +108,12 @@ class DshellCompleter(Completer):
                 pool = list(seen.values())
             return rank(exp.word, pool)
         if exp.kind == "target":
-            daemons = self.session.daemons
-            return rank(exp.word, [Candidate("@" + n, str(d.address)) for n, d in daemons.items()])
+            known = self.session.daemons
+            head = exp.word[: exp.word.rfind(",") + 1] if "," in exp.word else "@"
+            pool = [Candidate(head + n, str(d.address)) for n, d in known.items()]
+            if head == "@":
+                pool.append(Candidate("@all", "every daemon, concurrently"))
+            return rank(exp.word, pool)
         if exp.kind == "flag" and exp.command is not None:
             return rank(exp.word, flag_candidates(exp.command, exp.words))
         if exp.kind == "value":
@@ -112,7 +121,13 @@ class DshellCompleter(Completer):
                 pool = [Candidate(c) for c in exp.choices]
             elif exp.source:
                 request = CompletionRequest(self.session, command=exp.command, word=exp.word, words=exp.words)
-                pool = self.session.completers.candidates(exp.source, request)
+                if daemons:  # after @NAME / @all: the live names of the targeted daemons
+                    pool = []
+                    for name in daemons:
+                        with self.session.using(name):
+                            pool.extend(self.session.completers.candidates(exp.source, request))
+                else:
+                    pool = list(self.session.completers.candidates(exp.source, request))
             else:
                 pool = []
             return rank(exp.word, pool)
@@ -120,12 +135,22 @@ class DshellCompleter(Completer):
 
     def get_completions(self, document: Document, complete_event: CompleteEvent) -> Iterable[Completion]:
         text = document.text_before_cursor
+        variables = complete_expansion(self.session, text)  # $NAME, ${NAME.Field} (issue 13)
+        if variables is not None:
+            for name, meta in variables[1]:
+                yield Completion(name, start_position=-len(variables[0]), display_meta=meta or None)
+            return
         exp = self.expectation(text)
         start = -(len(text) - exp.start) if exp.start >= 0 else -len(exp.word)
         quote = exp.kind == "value"
-        for c in self._candidates(exp):
+        for c in self._candidates(exp, target_daemons(self.session, text)):
             insert = quote_word(c.text) if quote and c.text and not _PLAIN.match(c.text) else c.text
-            yield Completion(insert, start_position=start, display=c.text, display_meta=c.meta or None)
+            yield Completion(
+                insert,
+                start_position=start,
+                display=safe_text(c.text),
+                display_meta=safe_text(c.meta) if c.meta else None,
+            )
 
 
 def split_target(text: str) -> tuple[str | None, str]:
@@ -140,6 +165,18 @@ def split_target(text: str) -> tuple[str | None, str]:
     if not space:
         return word, ""
     return word, rest.lstrip()
+
+
+def target_daemons(session: Session, text: str) -> list[str]:
+    """The daemons a line's complete ``@target`` names (none while it is typed, or for an unknown name)."""
+    target, rest = split_target(text)
+    if target is None or (not rest and not text.endswith(" ")):
+        return []
+    spec = target[1:]
+    if spec == "all":
+        return list(session.daemons)
+    names = [n for n in spec.split(",") if n]
+    return names if names and all(n in session.daemons for n in names) else []
 
 
 def flag_candidates(command: Command, words: list[str]) -> list[Candidate]:

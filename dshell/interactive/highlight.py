@@ -28,6 +28,7 @@ STYLE_RULES = {
     "shell": "ansiblue",
     "prompt": "",
     "prompt.daemon": "bold",
+    "prompt.status": "ansired bold",
     "bottom-toolbar": "noreverse bg:#303030 #d0d0d0",
     "bottom-toolbar.ok": "noreverse bg:#303030 ansigreen",
     "bottom-toolbar.warn": "noreverse bg:#303030 ansiyellow",

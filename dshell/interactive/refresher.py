@@ -3,10 +3,12 @@
 Two daemon threads per :class:`Refresher`:
 
 * the *listener* follows ``GET /events`` and marks the kinds an event touches (container, image, network,
-  volume) as dirty; on a broken stream it reconnects with a growing pause (≤ 5 s) and marks everything dirty,
-  since events may have been missed meanwhile;
+  volume) as dirty; a stream that was up and ended (or was only quiet for a whole read timeout) is re-opened at
+  once, one that cannot be opened is retried with a growing pause (≤ 5 s); each time the stream comes up
+  everything is marked dirty, since events may have been missed meanwhile;
 * the *worker* refetches dirty kinds (a burst of events costs one fetch per kind) and swaps each list into the
-  :class:`~dshell.core.names.NameCache` whole, with :meth:`~dshell.core.names.NameCache.put`. When the listener is down
+  :class:`~dshell.core.names.NameCache` whole, with :meth:`~dshell.core.names.NameCache.put`; kinds a failed
+  fetch left behind stay dirty and are retried after a short, growing pause. When the listener is down
   it refetches everything every ``interval`` seconds; while events flow, every ``idle_interval`` seconds.
 
 The refresher has its own :class:`~dshell.api.client.DockerClient`, so its long-lived events connection and
@@ -28,10 +30,19 @@ from dshell.errors import ConnectionFailed, DshellError
 
 if TYPE_CHECKING:
     from dshell.api.client import DockerClient
-    from dshell.core.session import Daemon
+    from dshell.core.session import Daemon, Session
 
 #: Event ``Type`` -> NameCache kind it changes.
-EVENT_KINDS = {"container": "containers", "image": "images", "network": "networks", "volume": "volumes"}
+EVENT_KINDS = {
+    "container": "containers",
+    "image": "images",
+    "network": "networks",
+    "volume": "volumes",
+    "service": "services",
+    "node": "nodes",
+    "secret": "secrets",
+    "config": "configs",
+}
 #: Container actions that change nothing a completer or the toolbar shows.
 QUIET_ACTIONS = ("exec_create", "exec_start", "exec_die", "top", "resize", "attach", "archive-path", "commit")
 
@@ -66,6 +77,8 @@ def affected_kinds(event: dict[str, Any]) -> set[str]:
     kinds = {kind}
     if kind == "containers" and action in ("destroy", "create"):
         kinds.add("volumes")  # anonymous volumes come and go with their container
+    if kind == "services":
+        kinds.add("tasks")  # a service created, scaled, updated or removed changes its tasks
     return kinds
 
 
@@ -90,6 +103,8 @@ class Refresher:
         self.daemon = daemon
         self.interval = interval
         self.idle_interval = idle_interval
+        #: How long a read of ``/events`` may wait (then the stream is re-opened at once: quiet is healthy).
+        self.read_timeout = 30.0
         self.kinds = kinds
         self.on_change = on_change
         self.status = DaemonStatus()
@@ -101,6 +116,8 @@ class Refresher:
         self._client: DockerClient | None = None
         self._events_client: DockerClient | None = None
         self._response: Any = None
+        self._up = False  # whether the current /events attempt got its stream
+        self._retry = 0.0  # the worker's pause before refetching what a failed round left dirty
         #: Number of completed refresh rounds (tests wait on it).
         self.rounds = 0
 
@@ -175,15 +192,25 @@ class Refresher:
                 dirty, self._dirty = self._dirty, set()
             if set(self.kinds) <= dirty:
                 last_full = time.monotonic()
-            self._refresh(dirty)
+            left = self._refresh(dirty)
+            if left:  # the daemon went away mid-round: what was not fetched stays dirty, retried soon
+                with self._cond:
+                    self._dirty.update(left)
+                self._retry = min(max(self._retry * 2, 0.25), self.interval)
+                if self._stop.wait(self._retry):
+                    return
+            else:
+                self._retry = 0.0
 
-    def _refresh(self, kinds: set[str]) -> None:
-
+    def _refresh(self, kinds: set[str]) -> set[str]:
+        """Refetch ``kinds``; return the ones a failure left unfetched (empty when the round succeeded)."""
         client = self._client
         assert client is not None
         changed = False
         error = ""
-        for kind in sorted(kinds):
+        left: set[str] = set()
+        order = sorted(kinds)
+        for index, kind in enumerate(order):
             fetch = self.daemon.names.fetchers.get(kind)
             if fetch is None:
                 continue
@@ -191,9 +218,11 @@ class Refresher:
                 items = fetch(client)
             except DshellError as exc:
                 error = short_error(exc)
+                left = set(order[index:])
                 break
             except Exception as exc:  # a malformed reply must not kill the thread
                 error = f"{type(exc).__name__}: {exc}"
+                left = set(order[index:])
                 break
             self.daemon.names.put(kind, items)
             changed = True
@@ -213,6 +242,7 @@ class Refresher:
                 self.on_change()
             except Exception:  # a redraw that fails is not worth a broken refresher
                 pass
+        return left
 
     def _update(self, **changes: Any) -> None:
         from dataclasses import replace
@@ -222,18 +252,33 @@ class Refresher:
     # -- the listener ------------------------------------------------------------------------------------
 
     def _listen(self) -> None:
-        pause = 0.5
+        """Follow ``/events`` for as long as the refresher runs.
+
+        A stream that was up and ended — the daemon closed it, or it was merely quiet for a whole read timeout
+        — is re-opened at once (a quiet stream is healthy: no pause, no backoff). One that cannot be opened is
+        retried after a pause growing from 0.5 s to 5 s. Each time the stream comes up the worker refetches
+        every kind (see :meth:`_follow_events`), since events may have been missed meanwhile.
+        """
+        failures = 0
         while not self._stop.is_set():
+            self._up = False
+            quiet = False
             try:
                 self._follow_events()
-                pause = 0.5
-            except Exception:  # connection refused, broken stream, daemon restart: reconnect
-                pass
+            except Exception as exc:  # connection refused, broken stream, daemon restart: reconnect
+                quiet = self._up and is_read_timeout(exc)
+            if self._stop.is_set():
+                return
+            if self._up:
+                failures = 0  # it was up: re-open at once
+                if quiet:
+                    continue  # still connected as far as anyone can tell
             self._connected.clear()
             self._update(connected=False)
-            if self._stop.wait(pause):
+            pause = backoff(failures)
+            failures += 1
+            if pause and self._stop.wait(pause):
                 return
-            pause = min(pause * 2, 5.0)
             self.poke()  # events may have been missed while the stream was down
 
     def _follow_events(self) -> None:
@@ -246,16 +291,13 @@ class Refresher:
         client = self._events_client
         filters = json.dumps({"type": sorted(EVENT_KINDS)}, separators=(",", ":"))
         # the shared client sends streams without a read timeout; this one wakes every 30 s to check ``_stop``
-        resp = client.session.get(
-            client.url("/events"),
-            params={"filters": filters},
-            stream=True,
-            timeout=(client.connect_timeout, 30.0),
-        )
+        request = client.build("GET", "/events", params={"filters": filters})
+        resp = client.pool.stream(request, head_timeout=client.timeout, read_timeout=self.read_timeout)
         if resp.status_code != 200:
             resp.close()
             raise ConnectionError(f"/events answered {resp.status_code}")
         self._response = resp
+        self._up = True
         self._connected.set()
         self._update(connected=True)
         self.poke()  # anything that changed before the stream was up
@@ -271,16 +313,68 @@ class Refresher:
             resp.close()
 
 
-def _shut(response: Any) -> None:
-    """Unblock a thread reading ``response`` by shutting its socket down (best effort)."""
-    import socket
+def backoff(failures: int) -> float:
+    """The pause before reconnect attempt number ``failures + 1``: none, then 0.5 s doubling to 5 s."""
+    if failures <= 0:
+        return 0.0
+    return float(min(0.5 * 2 ** (failures - 1), 5.0))
 
-    try:
-        sock = response.raw._fp.fp.raw._sock  # urllib3 → http.client → socket
-        sock.shutdown(socket.SHUT_RDWR)
-    except Exception:
-        pass
+
+def is_read_timeout(exc: BaseException) -> bool:
+    """True for a read that timed out (a quiet stream), as opposed to a broken or refused connection."""
+    if isinstance(exc, TimeoutError):
+        return True
+    return type(exc).__name__ in ("ReplyTimeout", "ReadTimeout", "ReadTimeoutError")
+
+
+def _shut(response: Any) -> None:
+    """Unblock a thread reading ``response``: closing a streamed reply shuts its socket down."""
     try:
         response.close()
-    except Exception:
+    except OSError:
         pass
+
+
+class Refreshers:
+    """One :class:`Refresher` per daemon of the session (``connect`` adds one, ``disconnect`` stops it), so
+    completion after ``@NAME`` and the toolbar after ``use NAME`` are as fresh as for the first daemon."""
+
+    def __init__(self, session: Session, *, on_change: Callable[[], None] | None = None) -> None:
+        self.session = session
+        self.on_change = on_change
+        self._by_name: dict[str, Refresher] = {}
+        self._lock = threading.Lock()
+        self._started = False
+
+    def start(self) -> None:
+        """Follow every daemon the session has now; :meth:`sync` follows later changes."""
+        self._started = True
+        self.sync()
+
+    def sync(self) -> None:
+        """Start refreshers for new (or re-pointed) daemons, stop those of daemons that are gone."""
+        if not self._started:
+            return
+        stale: list[Refresher] = []
+        with self._lock:
+            daemons = dict(self.session.daemons)
+            for name, refresher in list(self._by_name.items()):
+                if daemons.get(name) is not refresher.daemon:
+                    stale.append(self._by_name.pop(name))
+            for name, daemon in daemons.items():
+                if name not in self._by_name:
+                    self._by_name[name] = Refresher(daemon, on_change=self.on_change).start()
+        for refresher in stale:
+            threading.Thread(target=refresher.stop, name="dshell-refresh-stop", daemon=True).start()
+
+    def status(self, name: str) -> DaemonStatus:
+        """What the toolbar shows for daemon ``name`` (empty until its refresher has news)."""
+        refresher = self._by_name.get(name)
+        return refresher.status if refresher is not None else DaemonStatus()
+
+    def stop(self) -> None:
+        with self._lock:
+            refreshers, self._by_name = list(self._by_name.values()), {}
+            self._started = False
+        for refresher in refreshers:
+            refresher.stop()

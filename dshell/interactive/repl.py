@@ -9,6 +9,7 @@ On a dumb terminal (``TERM=dumb``) a plain ``input()`` loop is used: no escape c
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
 import threading
@@ -24,12 +25,14 @@ from prompt_toolkit.history import FileHistory
 from prompt_toolkit.patch_stdout import patch_stdout
 from prompt_toolkit.styles import Style
 
-from dshell.core.history import data_dir, history_path
-from dshell.core.runner import describe, execute, find_command
+from dshell.api.files import signals_unwind
+from dshell.core.history import data_dir, history_path, is_secret_line
+from dshell.core.runner import describe, execute
 from dshell.errors import DshellError, ExitRequested
 from dshell.interactive.completer import DshellCompleter
 from dshell.interactive.highlight import STYLE_RULES, CommandLexer
-from dshell.interactive.refresher import DaemonStatus, Refresher
+from dshell.interactive.refresher import DaemonStatus, Refreshers
+from dshell.output.safe import safe_text
 
 if TYPE_CHECKING:
     from dshell.core.session import Session
@@ -64,12 +67,8 @@ class SessionHistory(FileHistory):
 
 
 def is_secret(session: Session, line: str) -> bool:
-    """True when ``line`` runs a command declared ``secret`` (``login -p …``), directly or through an alias."""
-    try:
-        found = find_command(session, line)
-    except DshellError:
-        return False
-    return found is not None and found[0].secret
+    """True when ``line`` must stay out of the history (see :func:`dshell.core.history.is_secret_line`)."""
+    return is_secret_line(session.registry, line)
 
 
 def shell_escape(line: str) -> str:
@@ -93,22 +92,38 @@ def banner_text(session: Session) -> str:
 
 
 def prompt_message(session: Session) -> StyleAndTextTuples:
-    """``dshell tcp://127.0.0.1:2375> `` (the daemon's name too when it is not the default one)."""
+    """``dshell tcp://127.0.0.1:2375> `` (the current daemon's name too when it is not the only, default one)."""
     where = str(session.daemon.address)
-    if session.current != "default":
+    if session.current != "default" or len(session.daemons) > 1:
         where = f"{session.current} {where}"
-    return [("class:prompt", "dshell "), ("class:prompt.daemon", where), ("class:prompt", "> ")]
+    status: StyleAndTextTuples = (
+        [("class:prompt.status", f"[{session.last_status}] ")] if session.last_status else []
+    )
+    return [*status, ("class:prompt", "dshell "), ("class:prompt.daemon", where), ("class:prompt", "> ")]
+
+
+def shorten_words(text: str, width: int) -> str:
+    """``text`` in at most ``width`` characters, cut after a whole word with ``…`` (never mid-word)."""
+    text = " ".join(text.split())
+    if len(text) <= width:
+        return text
+    cut = text[: width - 1]
+    space = cut.rfind(" ")
+    if space > 0:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:—-") + "…"
 
 
 def toolbar_fragments(session: Session, status: DaemonStatus) -> StyleAndTextTuples:
     """The bottom toolbar: daemon, engine and API version, running/total containers, output mode."""
-    parts: StyleAndTextTuples = [("class:bottom-toolbar", f" {session.daemon.address} ")]
-    if status.engine:
-        parts.append(("class:bottom-toolbar", f"│ Docker {status.engine} · API {status.api} "))
+    name = f"{session.current} " if session.current != "default" or len(session.daemons) > 1 else ""
+    parts: StyleAndTextTuples = [("class:bottom-toolbar", f" {name}{session.daemon.address} ")]
+    if status.engine:  # the daemon's own strings: escaped, never sent raw to the terminal
+        parts.append(("class:bottom-toolbar", safe_text(f"│ Docker {status.engine} · API {status.api} ")))
     if status.total is not None:
         parts.append(("class:bottom-toolbar.ok", f"│ {status.running} running / {status.total} containers "))
     if status.error:
-        parts.append(("class:bottom-toolbar.warn", f"│ {status.error[:60]} "))
+        parts.append(("class:bottom-toolbar.warn", f"│ {shorten_words(safe_text(status.error), 60)} "))
     elif not status.engine:
         parts.append(("class:bottom-toolbar", "│ connecting… "))
     parts.append(("class:bottom-toolbar", f"│ output: {session.settings.get('output', 'table')} "))
@@ -126,7 +141,7 @@ def run_repl(session: Session) -> int:
         return run_plain(session)
     history = SessionHistory(history_path(), session, size=int(session.settings.get("history_size", 10000)))
     completer = DshellCompleter(session)
-    refresher = Refresher(session.daemon)
+    refreshers = Refreshers(session)  # one per daemon: completion after @NAME is fresh too
     prompt: PromptSession[str] = PromptSession(
         history=history,
         completer=ThreadedCompleter(DynamicCompleter(lambda: completer)),
@@ -134,34 +149,62 @@ def run_repl(session: Session) -> int:
         lexer=CommandLexer(session.registry),
         complete_while_typing=True,
         enable_history_search=False,
-        bottom_toolbar=lambda: toolbar_fragments(session, refresher.status),
+        bottom_toolbar=lambda: toolbar_fragments(session, refreshers.status(session.current)),
         style=Style.from_dict(STYLE_RULES),
         include_default_pygments_style=False,
     )
-    refresher.on_change = lambda: _invalidate(prompt)
+    seen = [-1]
+    refreshers.on_change = lambda: _invalidate(prompt, session, seen)
     session.console.line(GREETING)
 
     def greet() -> None:
-        print(banner_text(session))
-        refresher.start()  # after the banner: nothing of the refresher is on the start path
+        print(safe_text(banner_text(session), newlines=True))
+        refreshers.start()  # after the banner: nothing of the refresher is on the start path
 
     pending = [threading.Thread(target=greet, name="dshell-banner", daemon=True)]
 
     def pre_run() -> None:  # once the prompt application runs: the banner's imports stay off the start path
         while pending:
             pending.pop().start()
+            # the plugins the command index deferred (dshell.core.cmdindex): loaded on this loop right after the
+            # first prompt is drawn, so the prompt does not wait for them and no thread races the registries
+            asyncio.get_running_loop().call_soon(session.registry.__len__)
 
     try:
-        with patch_stdout(raw=True):
-            return _loop(session, lambda: prompt.prompt(lambda: prompt_message(session), pre_run=pre_run))
+        with signals_unwind(), patch_stdout(raw=True):  # SIGHUP/SIGTERM unwind: the terminal is restored
+
+            def read() -> str:
+                refreshers.sync()  # after connect / disconnect: follow the session's daemons
+                return prompt.prompt(lambda: prompt_message(session), pre_run=pre_run)
+
+            return _loop(session, read)
     finally:
-        refresher.stop()
+        refreshers.stop()
 
 
-def _invalidate(prompt: PromptSession[Any]) -> None:
+def _invalidate(prompt: PromptSession[Any], session: Session, seen: list[int]) -> None:
+    """After a refresher swapped a list (its thread): redraw the toolbar, and when a name list changed while a
+    completion menu is open, compute the menu again (on the prompt's own loop): never a frozen snapshot."""
     app = prompt.app
-    if app.is_running:
-        app.invalidate()
+    if not app.is_running:
+        return
+    app.invalidate()
+    generation = session.daemon.names.generation
+    if generation == seen[0]:
+        return
+    seen[0] = generation
+    loop = app.loop
+    if loop is not None:
+        loop.call_soon_threadsafe(_recomplete, prompt)
+
+
+def _recomplete(prompt: PromptSession[Any]) -> None:
+    """Re-run completion for an open menu the user has not started moving through."""
+    buffer = prompt.app.current_buffer
+    state = buffer.complete_state
+    if state is None or state.complete_index is not None:
+        return
+    buffer.start_completion(select_first=False)
 
 
 class TerminalMode:
@@ -200,22 +243,25 @@ class TerminalMode:
 def _loop(session: Session, read: Any) -> int:
     """The read-run loop shared by the full and the plain prompt."""
     mode = TerminalMode()
-    while True:
-        try:
-            text = read()
-        except KeyboardInterrupt:
-            continue
-        except EOFError:
-            return 0
-        if not text.strip():
-            continue
-        mode.restore()
-        try:
-            execute(session, shell_escape(text))
-        except ExitRequested as exc:
-            return exc.status
-        except KeyboardInterrupt:  # between the command and the prompt
-            session.console.error("interrupted")
+    try:
+        while True:
+            try:
+                text = read()
+            except KeyboardInterrupt:
+                continue
+            except EOFError:
+                return 0
+            if not text.strip():
+                continue
+            mode.restore()
+            try:
+                execute(session, shell_escape(text))
+            except ExitRequested as exc:
+                return exc.status
+            except KeyboardInterrupt:  # between the command and the prompt
+                session.console.error("interrupted")
+    finally:
+        mode.restore()  # also when SIGHUP or SIGTERM ends the session (see signals_unwind)
 
 
 def run_plain(session: Session) -> int:
@@ -224,14 +270,16 @@ def run_plain(session: Session) -> int:
     (GNU readline is deliberately not loaded: it may still emit bracketed-paste codes.)
     """
     session.console.line(GREETING)
-    session.console.line(banner_text(session))
+    session.console.line(safe_text(banner_text(session), newlines=True))
     history = SessionHistory(history_path(), session, size=int(session.settings.get("history_size", 10000)))
 
     def read() -> str:
         sys.stdout.flush()
-        text = input(f"dshell {session.daemon.address}> ")
+        status = f"[{session.last_status}] " if session.last_status else ""
+        text = input(f"{status}dshell {session.daemon.address}> ")
         if text.strip():
             history.append_string(text)
         return text
 
-    return _loop(session, read)
+    with signals_unwind():
+        return _loop(session, read)

@@ -79,7 +79,11 @@ def state_color(cell: str) -> str | None:
 
 def color_table(columns: Sequence[str], rows: Iterable[Sequence[Any]], *, style: str = "docker") -> str:
     """A table as :func:`~dshell.output.render.format_table` draws it, with state cells coloured."""
-    rows = [list(r) for r in rows]
+    from dshell.output.render import _cell
+    from dshell.output.safe import safe_text
+
+    # escaped first (as format_table does), so that only dshell's own colour codes reach the terminal
+    rows = [[None if v is None else safe_text(v if type(v) is str else _cell(v)) for v in r] for r in rows]
     targets = [i for i, c in enumerate(columns) if c.upper() in STATE_COLUMNS]
     if not targets:
         return format_table(columns, rows, style=style)
@@ -91,7 +95,7 @@ def color_table(columns: Sequence[str], rows: Iterable[Sequence[Any]], *, style:
             ]
             for r in rows
         ]
-        return format_table(columns, painted, style=style)
+        return format_table(columns, painted, style=style, escape=False)
     text = format_table(columns, rows, style=style)
     lines = text.split("\n")
     cells = [["" if v is None else str(v) for v in r] for r in rows]

@@ -57,8 +57,11 @@ class Console:
         self.stdout.write(text + "\n")
 
     def error(self, text: str) -> None:
+        """One error line on stderr; control characters (a daemon's message may hold them) are escaped."""
+        from dshell.output.safe import safe_text
+
         self.stdout.flush()
-        self.stderr.write(text + "\n")
+        self.stderr.write(safe_text(text, newlines=True) + "\n")
         self.stderr.flush()
 
     def warn(self, text: str) -> None:

@@ -45,6 +45,10 @@ class TemplateError(ValueError):
     """A template that does not parse or does not execute; the message starts with ``template:``."""
 
 
+#: A template nested deeper than Python's stack allows (``{{((((…))))}}``, 1,000s of levels).
+TOO_DEEP = "template: nested too deeply (parentheses, pipelines or blocks)"
+
+
 class _Missing:
     """Go's invalid ``reflect.Value``: what a missing map key evaluates to."""
 
@@ -1185,7 +1189,10 @@ class Template:
     def execute(self, data: Any) -> str:
         """Render against ``data`` (``.`` and ``$``); raises :class:`TemplateError`."""
         state = _State(header=None, vars=[("$", data)])
-        _Executor(state).run(self.nodes, data)
+        try:
+            _Executor(state).run(self.nodes, data)
+        except RecursionError:
+            raise TemplateError(TOO_DEEP) from None
         return "".join(state.out)
 
     def execute_header(self, header_names: Mapping[str, str] | None = None) -> str:
@@ -1200,12 +1207,17 @@ class Template:
             _Executor(state).run(self.nodes, "")
         except (_Break, _Continue):
             pass
+        except RecursionError:
+            raise TemplateError(TOO_DEEP) from None
         return "".join(state.out)
 
 
 def parse_template(text: str) -> Template:
     """Parse a Go template as is (no ``table`` prefix, no escape handling): ``docker inspect -f``."""
-    nodes = _Parser(text, _lex(text)).parse()
+    try:
+        nodes = _Parser(text, _lex(text)).parse()
+    except RecursionError:
+        raise TemplateError(TOO_DEEP) from None
     return Template(text, nodes)
 
 

@@ -13,6 +13,8 @@ import time
 
 __all__ = [
     "ago",
+    "bytes_size",
+    "created_at",
     "human_duration",
     "human_size",
     "parse_bytes",
@@ -23,6 +25,7 @@ __all__ = [
 ]
 
 _SIZE_UNITS = ("B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB")
+_BINARY_ABBRS = ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB")
 
 _HOUR = 3600
 _DAY_HOURS = 24
@@ -31,17 +34,36 @@ _DAY_HOURS = 24
 GO_ZERO_TIME = "0001-01-01T00:00:00Z"
 
 
-def human_size(n: float) -> str:
-    """A size in decimal units with 4 significant digits: ``2.15MB``, ``0B``, ``1.5kB``.
-
-    Same output as go-units ``HumanSize`` (what ``docker images`` and ``docker ps -s`` print).
-    """
+def _custom_size(n: float, base: float, units: tuple[str, ...], precision: int) -> str:
+    """go-units ``CustomSize``: divide by ``base`` while it fits, print ``precision`` significant digits."""
     size = float(n)
     unit = 0
-    while size >= 1000.0 and unit < len(_SIZE_UNITS) - 1:
-        size /= 1000.0
+    while size >= base and unit < len(units) - 1:
+        size /= base
         unit += 1
-    return f"{size:.4g}{_SIZE_UNITS[unit]}"  # Go's "%.4g%s": same digits, same exponent form
+    return f"{size:.{precision}g}{units[unit]}"  # Go's "%.4g%s": same digits, same exponent form
+
+
+def human_size(n: float, precision: int = 4) -> str:
+    """A size in decimal units: ``2.15MB``, ``0B``, ``1.5kB``.
+
+    go-units ``HumanSizeWithPrecision(n, precision)``; the default 4 is ``HumanSize`` (``system df``, prune
+    reports). ``docker images``, ``history``, ``ps -s`` and ``stats`` use 3 significant digits.
+    """
+    return _custom_size(n, 1000.0, _SIZE_UNITS, precision)
+
+
+def bytes_size(n: float) -> str:
+    """A size in binary units with 4 significant digits, as go-units ``BytesSize``: ``1.5KiB``."""
+    return _custom_size(n, 1024.0, _BINARY_ABBRS, 4)
+
+
+def created_at(ts: float) -> str:
+    """Go's ``time.Unix(ts, 0).String()`` in the local zone, the CLI's ``CreatedAt``:
+    ``2024-01-02 03:04:05 +0000 UTC``."""
+    import datetime
+
+    return datetime.datetime.fromtimestamp(ts).astimezone().strftime("%Y-%m-%d %H:%M:%S %z %Z")
 
 
 def _round_half_away(x: float) -> int:

@@ -4,7 +4,7 @@
 terminal it keeps one line per layer id and rewrites it in place (cursor up, clear line, redraw, cursor back
 down: the CLI's ``jsonmessage`` algorithm), with a ``[=====>    ]  12.3MB/45.6MB`` bar computed from
 ``progressDetail``. Anywhere else (a pipe, a file, ``TERM=dumb``) it falls back to
-:func:`dshell.output.render.write_progress_plain`: each layer's status once per change, no ticks.
+:func:`write_progress_plain`: each layer's status once per change, no ticks.
 """
 
 from __future__ import annotations
@@ -50,10 +50,36 @@ def format_bar(current: int, total: int, width: int = 50) -> str:
     return f"[{bar}] {human_size(current):>8}/{human_size(total)}"
 
 
-def _error(event: dict[str, Any]) -> str | None:
-    from dshell.output.render import progress_error
+def progress_error(event: dict[str, Any]) -> str | None:
+    """The error text of a progress message, if it is one."""
+    if "error" in event or "errorDetail" in event:
+        detail = event.get("errorDetail") or {}
+        return str(event.get("error") or detail.get("message") or "unknown error")
+    return None
 
-    return progress_error(event)
+
+def write_progress_plain(body: Progress, console: Console) -> None:
+    """Progress as plain lines: each layer's status once per change, no progress-bar ticks."""
+    last: dict[str, str] = {}
+    for event in body.events:
+        error = progress_error(event)
+        if error:
+            raise CommandFailed(error)
+        if "stream" in event:
+            if not body.quiet:
+                console.write(str(event["stream"]), flush=True)
+            continue
+        status = event.get("status")
+        if not status or body.quiet:
+            continue
+        ident = event.get("id")
+        if ident:
+            if last.get(ident) == status:
+                continue
+            last[ident] = status
+            console.write(f"{ident}: {status}\n", flush=True)
+        else:
+            console.write(f"{status}\n", flush=True)
 
 
 class LayerBoard:
@@ -106,7 +132,7 @@ class LayerBoard:
 def _draw(events: Iterable[dict[str, Any]], console: Console, quiet: bool) -> None:
     board = LayerBoard(console.stdout, _width(console.stdout))
     for event in events:
-        error = _error(event)
+        error = progress_error(event)
         if error:
             raise CommandFailed(error)
         if not quiet:
@@ -116,8 +142,6 @@ def _draw(events: Iterable[dict[str, Any]], console: Console, quiet: bool) -> No
 def write_progress(body: Progress, console: Console) -> None:
     """Render progress messages: live bars on a terminal, plain lines elsewhere."""
     if not use_bars(console):
-        from dshell.output.render import write_progress_plain
-
         write_progress_plain(body, console)
         return
     _draw(body.events, console, body.quiet)

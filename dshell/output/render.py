@@ -7,12 +7,12 @@ how tables and documents look; streams, frames and binary data are written the s
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from dshell.errors import CommandFailed
 from dshell.output.results import Binary, Document, Frames, Lines, Progress, Result, Table, Text
+from dshell.output.safe import safe_text
 
 if TYPE_CHECKING:
     from dshell.output.console import Console
@@ -39,16 +39,19 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def format_table(columns: Sequence[str], rows: Iterable[Sequence[Any]], *, style: str = "docker") -> str:
+def format_table(
+    columns: Sequence[str], rows: Iterable[Sequence[Any]], *, style: str = "docker", escape: bool = True
+) -> str:
     """Rows as a table. ``docker`` (the default) matches the Docker CLI; other styles are tabulate's.
 
     The docker style is built for large tables (1,000 rows in about a millisecond): cells that are already
     strings are taken as they are, column widths come from one pass over the transposed table, and each line
     is one ``str.format`` call.
     """
-    cells = [[v if type(v) is str else _cell(v) for v in row] for row in rows]
+    clean = safe_text if escape else str  # cells from the daemon: control characters shown as \x1b
+    cells = [[clean(v if type(v) is str else _cell(v)) for v in row] for row in rows]
     if style == "docker":
-        header = [str(c) for c in columns]
+        header = [safe_text(str(c)) for c in columns]
         if not header:
             return ""
         if any(len(row) != len(header) for row in cells):
@@ -58,7 +61,9 @@ def format_table(columns: Sequence[str], rows: Iterable[Sequence[Any]], *, style
         return "\n".join([line(*row).rstrip() for row in (header, *cells)])
     from tabulate import tabulate
 
-    return tabulate(cells, headers=list(columns), tablefmt=style, disable_numparse=True)
+    return tabulate(
+        cells, headers=[safe_text(str(c)) for c in columns], tablefmt=style, disable_numparse=True
+    )
 
 
 def _format_ragged(header: list[str], cells: list[list[str]]) -> str:
@@ -79,8 +84,11 @@ def _format_ragged(header: list[str], cells: list[list[str]]) -> str:
 
 
 def format_json(data: Any) -> str:
-    """Indented JSON, non-ASCII kept as it is."""
-    return json.dumps(data, indent=2, ensure_ascii=False)
+    """Indented JSON, non-ASCII kept as it is (``json.dumps(data, indent=2, ensure_ascii=False)``; through
+    orjson once that pays, same bytes: :mod:`dshell.api.fastjson`)."""
+    from dshell.api.fastjson import dumps_indented
+
+    return dumps_indented(data)
 
 
 def table_data(table: Table) -> Any:
@@ -133,7 +141,7 @@ def render_common(body: Any, ctx: RenderContext) -> None:
         write_binary(body, console)
     elif isinstance(body, Progress):
         from dshell.output.progress import (
-            write_progress,  # live bars on a terminal, write_progress_plain otherwise
+            write_progress,  # live bars on a terminal, plain lines otherwise
         )
 
         write_progress(body, console)
@@ -173,38 +181,6 @@ def write_binary(body: Binary, console: Console) -> None:
     with atomic_write(body.path) as fh:
         for chunk in body.chunks:
             fh.write(chunk)
-
-
-def progress_error(event: dict[str, Any]) -> str | None:
-    """The error text of a progress message, if it is one."""
-    if "error" in event or "errorDetail" in event:
-        detail = event.get("errorDetail") or {}
-        return str(event.get("error") or detail.get("message") or "unknown error")
-    return None
-
-
-def write_progress_plain(body: Progress, console: Console) -> None:
-    """Progress as plain lines: each layer's status once per change, no progress-bar ticks."""
-    last: dict[str, str] = {}
-    for event in body.events:
-        error = progress_error(event)
-        if error:
-            raise CommandFailed(error)
-        if "stream" in event:
-            if not body.quiet:
-                console.write(str(event["stream"]), flush=True)
-            continue
-        status = event.get("status")
-        if not status or body.quiet:
-            continue
-        ident = event.get("id")
-        if ident:
-            if last.get(ident) == status:
-                continue
-            last[ident] = status
-            console.write(f"{ident}: {status}\n", flush=True)
-        else:
-            console.write(f"{status}\n", flush=True)
 
 
 def render(result: Any, ctx: RenderContext, renderer: Renderer, *, where: str = "") -> int:

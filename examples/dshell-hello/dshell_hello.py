@@ -9,11 +9,11 @@ from dshell.plugin import Command, CommandRegistry, Invocation, Table, argument,
 
 def hello(inv: Invocation) -> Table:
     containers: list[dict[str, Any]] = inv.client.get_json("/containers/json", params={"all": 1})
-    names = [c["Names"][0].lstrip("/") for c in containers]
-    if inv.args.upper:
-        names = [n.upper() for n in names]
     prefix = inv.args.prefix or ""
-    return Table(("GREETING",), [(f"hello {n}",) for n in names if n.startswith(prefix)])
+    names = [n for n in (c["Names"][0].lstrip("/") for c in containers) if n.startswith(prefix)]
+    if inv.args.upper:  # after filtering: `hello -u nb-` greets the nb- containers, shouting
+        names = [n.upper() for n in names]
+    return Table(("GREETING",), [(f"hello {n}",) for n in names])
 
 
 @hookimpl

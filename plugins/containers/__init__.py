@@ -8,7 +8,6 @@ Handlers live beside this entry point and are imported on first use, so start-up
 from __future__ import annotations
 
 import importlib
-import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -98,17 +97,13 @@ def container_name(c: dict[str, Any]) -> str:
     )
 
 
-def _size3(n: float) -> str:
-    from .stats import human_size3
-
-    return str(human_size3(n))
-
-
 def size_text(c: dict[str, Any]) -> str:
-    """``2B (virtual 1.99MB)`` as ``docker ps -s`` prints it."""
-    rw = _size3(c.get("SizeRw") or 0)
+    """``2B (virtual 1.99MB)`` as ``docker ps -s`` prints it (go-units, 3 significant digits)."""
+    from dshell.plugin import human_size
+
+    rw = human_size(c.get("SizeRw") or 0, 3)
     root = c.get("SizeRootFs") or 0
-    return f"{rw} (virtual {_size3(root)})" if root > 0 else rw
+    return f"{rw} (virtual {human_size(root, 3)})" if root > 0 else rw
 
 
 def _mounts(c: dict[str, Any], no_trunc: bool) -> str:
@@ -122,6 +117,12 @@ def _running_for(c: dict[str, Any], no_trunc: bool) -> str:
     return ago(c.get("Created", 0))
 
 
+def _created_at(ts: float) -> str:
+    from dshell.plugin import created_at
+
+    return created_at(ts)
+
+
 def _labels(c: dict[str, Any]) -> dict[str, str]:
     return c.get("Labels") or {}
 
@@ -131,7 +132,7 @@ PS_FIELDS: dict[str, Callable[[dict[str, Any], bool], Any]] = {
     "ID": lambda c, nt: short_id(c["Id"], no_trunc=nt),
     "Image": lambda c, nt: c.get("Image", ""),
     "Command": lambda c, nt: f'"{c.get("Command", "") if nt else ellipsis(c.get("Command", ""), 20)}"',
-    "CreatedAt": lambda c, nt: time.strftime("%Y-%m-%d %H:%M:%S %z %Z", time.localtime(c.get("Created", 0))),
+    "CreatedAt": lambda c, nt: _created_at(c.get("Created", 0)),
     "RunningFor": _running_for,
     "Ports": lambda c, nt: format_ports(c.get("Ports") or []),
     "Status": lambda c, nt: c.get("Status", ""),
@@ -256,6 +257,32 @@ def complete_containers(request: CompletionRequest) -> Iterable[Candidate]:
             yield Candidate(name, meta)
 
 
+def complete_cp_path(request: CompletionRequest) -> Iterable[Candidate]:
+    """``cp`` SRC/DEST: host files, and container names as ``NAME:`` (nothing inside a container yet)."""
+    from dshell.plugin import complete_paths
+
+    word = request.word
+    if ":" in word and not word.startswith(("/", ".", "~")):
+        return []
+    hosts = complete_paths(request)
+    if word.startswith(("/", ".", "~")):
+        return hosts
+    names = [Candidate(c.text + ":", c.meta) for c in complete_containers(request)]
+    return [*hosts, *names]
+
+
+def complete_bind(request: CompletionRequest) -> Iterable[Candidate]:
+    """``-v`` SRC: a host path (``/``, ``.``, ``~``) or a named volume; nothing after ``SRC:``."""
+    from dshell.plugin import complete_paths
+
+    word = request.word
+    if ":" in word:
+        return []
+    if word.startswith(("/", ".", "~")):
+        return complete_paths(request)
+    return request.session.completers.candidates("volume:named", request)
+
+
 # -- declarations ------------------------------------------------------------------------------------------
 
 
@@ -277,17 +304,27 @@ def _time_option(what: str) -> Option:
     )
 
 
+# Options that run/create and exec share (the same words and help as the Docker CLI's): declared once.
+ENV = option("-e", "--env", help="Set environment variables", repeat=True, metavar="KEY=VALUE")
+ENV_FILE = option(
+    "--env-file", help="Read in a file of environment variables", repeat=True, metavar="FILE", complete="file"
+)
+WORKDIR = option("-w", "--workdir", help="Working directory inside the container", metavar="DIR")
+USER = option("-u", "--user", help="Username or UID (format: <name|uid>[:<group|gid>])", metavar="USER")
+TTY = flag("-t", "--tty", help="Allocate a pseudo-TTY")
+INTERACTIVE = flag("-i", "--interactive", help="Keep STDIN open even if not attached")
+
 COMMON_RUN_OPTIONS = (
     option("--name", help="Assign a name to the container", metavar="NAME"),
     option("--entrypoint", help="Overwrite the default ENTRYPOINT of the image", metavar="CMD"),
-    option("-e", "--env", help="Set environment variables", repeat=True, metavar="KEY=VALUE"),
-    option("--env-file", help="Read in a file of environment variables", repeat=True, metavar="FILE"),
+    ENV,
+    ENV_FILE,
     option("-l", "--label", help="Set metadata on a container", repeat=True, metavar="KEY=VALUE"),
-    option("-w", "--workdir", help="Working directory inside the container", metavar="DIR"),
-    option("-u", "--user", help="Username or UID (format: <name|uid>[:<group|gid>])", metavar="USER"),
+    WORKDIR,
+    USER,
     option("--hostname", help="Container host name", metavar="NAME"),
-    flag("-t", "--tty", help="Allocate a pseudo-TTY"),
-    flag("-i", "--interactive", help="Keep STDIN open even if not attached"),
+    TTY,
+    INTERACTIVE,
     option(
         "-p",
         "--publish",
@@ -303,7 +340,7 @@ COMMON_RUN_OPTIONS = (
         help="Bind mount a volume (SRC:DST[:OPTS] or DST)",
         repeat=True,
         metavar="VOLUME",
-        complete="volume",
+        complete="bind",
     ),
     option(
         "--mount",
@@ -316,7 +353,15 @@ COMMON_RUN_OPTIONS = (
         "--restart",
         help="Restart policy (no, always, unless-stopped, on-failure[:N])",
         metavar="POLICY",
+        complete="suggest:no,always,unless-stopped,on-failure,on-failure:3",
     ),
+    option(
+        "--log-driver",
+        help="Logging driver for the container",
+        metavar="DRIVER",
+        complete="suggest:json-file,local,journald,syslog,gelf,fluentd,awslogs,splunk,gcplogs,none",
+    ),
+    option("--log-opt", help="Log driver options", repeat=True, metavar="KEY=VALUE"),
     flag("--rm", help="Automatically remove the container when it exits"),
     option("--cpus", help="Number of CPUs", type=parse_cpus, metavar="DECIMAL"),
     option("-m", "--memory", help="Memory limit (e.g. 512m, 1g)", type=parse_bytes, metavar="BYTES"),
@@ -442,6 +487,7 @@ def _commands() -> list[Command]:
                     "--signal",
                     help="Signal to send (SIGTERM, TERM or 15; default KILL)",
                     metavar="SIGNAL",
+                    complete="suggest:SIGKILL,SIGTERM,SIGINT,SIGHUP,SIGQUIT,SIGUSR1,SIGUSR2,SIGSTOP,SIGCONT",
                 ),
             ),
             arguments=(_ctrs(complete="container:running"),),
@@ -504,7 +550,12 @@ def _commands() -> list[Command]:
                 option(
                     "--pids-limit", help="Tune container pids limit (-1 for unlimited)", type=int, metavar="N"
                 ),
-                option("--restart", help="Restart policy to apply when a container exits", metavar="POLICY"),
+                option(
+                    "--restart",
+                    help="Restart policy to apply when a container exits",
+                    metavar="POLICY",
+                    complete="suggest:no,always,unless-stopped,on-failure,on-failure:3",
+                ),
             ),
             arguments=(_ctrs(),),
             aliases=("container update",),
@@ -616,16 +667,12 @@ def _commands() -> list[Command]:
             "Run a command in a running container (its exit status is the status)",
             options=(
                 flag("-d", "--detach", help="Detached mode: run command in the background"),
-                flag("-i", "--interactive", help="Keep STDIN open even if not attached"),
-                flag("-t", "--tty", help="Allocate a pseudo-TTY"),
-                option("-e", "--env", help="Set environment variables", repeat=True, metavar="KEY=VALUE"),
-                option(
-                    "--env-file", help="Read in a file of environment variables", repeat=True, metavar="FILE"
-                ),
-                option("-w", "--workdir", help="Working directory inside the container", metavar="DIR"),
-                option(
-                    "-u", "--user", help="Username or UID (format: <name|uid>[:<group|gid>])", metavar="USER"
-                ),
+                INTERACTIVE,
+                TTY,
+                ENV,
+                ENV_FILE,
+                WORKDIR,
+                USER,
                 flag("--privileged", help="Give extended privileges to the command"),
                 option("--detach-keys", help="Override the key sequence for detaching", metavar="KEYS"),
             ),
@@ -674,9 +721,13 @@ def _commands() -> list[Command]:
             ),
             arguments=(
                 argument(
-                    "source", "CONTAINER:SRC_PATH, a local path, or - (a tar on stdin)", complete="container"
+                    "source", "CONTAINER:SRC_PATH, a local path, or - (a tar on stdin)", complete="cp-path"
                 ),
-                argument("destination", "a local path, CONTAINER:DEST_PATH, or - (a tar on stdout)"),
+                argument(
+                    "destination",
+                    "a local path, CONTAINER:DEST_PATH, or - (a tar on stdout)",
+                    complete="cp-path",
+                ),
             ),
             aliases=("container cp",),
         ),
@@ -714,3 +765,5 @@ def dshell_register_commands(registry: CommandRegistry) -> None:
 @hookimpl
 def dshell_register_completers(completers: CompletionRegistry) -> None:
     completers.add("container", complete_containers)
+    completers.add("cp-path", complete_cp_path)
+    completers.add("bind", complete_bind)

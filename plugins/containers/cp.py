@@ -107,21 +107,113 @@ def copy_from(inv: Invocation, container: str, src: str, dest: str) -> Result | 
         if is_dir and os.path.exists(dest):
             raise CommandFailed(f"cannot copy a directory to a file: {dest}")
         target_dir, rename = parent, os.path.basename(os.path.abspath(dest.rstrip("/")))
-    tar = _Extractor.open(fileobj=ChunkReader(chunks), mode="r|")
-    tar.keep_owner = bool(inv.args.archive)
-    with tar:
-        for member in tar:
-            if rename is not None:
-                first, _, rest = member.name.partition("/")
-                if first in (root, "."):
-                    if rename:
-                        member.name = f"{rename}/{rest}" if rest else rename
-                    elif rest:
-                        member.name = rest
-                    else:
-                        continue  # the directory itself: its contents go into dest
-            tar.extract(member, target_dir, set_attrs=True, filter="tar")
+    extract(chunks, target_dir, root=root, rename=rename, keep_owner=bool(inv.args.archive))
     return Result()
+
+
+class UnsafeArchive(CommandFailed):
+    """An archive from the daemon that would write outside the destination: refused before anything is written."""
+
+
+def _renamed(name: str, root: str, rename: str | None) -> str | None:
+    """An archive name as it lands in the destination (None: the copied directory itself, not extracted)."""
+    if rename is None:
+        return name
+    first, _, rest = name.partition("/")
+    if first not in (root, "."):
+        return name
+    if rename:
+        return f"{rename}/{rest}" if rest else rename
+    return rest or None
+
+
+def _check_name(name: str, what: str) -> str:
+    """``name`` normalised (``./a//b/`` -> ``a/b``); absolute names and ``..`` are refused."""
+    if not name or name.startswith("/") or "\0" in name:
+        raise UnsafeArchive(f"refusing to copy: the archive holds {what} {name!r} outside the destination")
+    parts = [p for p in name.split("/") if p not in ("", ".")]
+    if ".." in parts:
+        raise UnsafeArchive(f"refusing to copy: the archive holds {what} {name!r} outside the destination")
+    return "/".join(parts)
+
+
+def plan_extraction(members: list[tarfile.TarInfo], root: str, rename: str | None) -> list[tarfile.TarInfo]:
+    """The members to extract, renamed, after checking that none can write outside the destination.
+
+    Hard links must point at an entry extracted before them in this archive (renamed along with it); names and
+    link targets may not be absolute or climb out with ``..``; nothing may be written through a symbolic
+    link the archive itself creates; a name may appear only once. Raises :class:`UnsafeArchive` otherwise.
+    """
+    planned: list[tarfile.TarInfo] = []
+    files: set[str] = set()  # extracted non-directories (what a hard link may point at)
+    seen: set[str] = set()
+    symlinks: set[str] = set()
+    for member in members:
+        new = _renamed(member.name, root, rename)
+        if new is None:
+            continue
+        name = _check_name(new, "the entry")
+        if not name:
+            continue
+        if name in seen:
+            raise UnsafeArchive(f"refusing to copy: the archive holds {name!r} twice")
+        parents = name.split("/")[:-1]
+        for i in range(1, len(parents) + 1):
+            if "/".join(parents[:i]) in symlinks:
+                raise UnsafeArchive(
+                    f"refusing to copy: the archive writes {name!r} through its own symbolic link"
+                )
+        if member.islnk():
+            link = _renamed(member.linkname, root, rename)
+            target = _check_name(link or "", "a hard link to") if link is not None else ""
+            if target not in files:
+                raise UnsafeArchive(
+                    f"refusing to copy: the hard link {name!r} points at {member.linkname!r}, "
+                    "which is not an earlier file of the copied tree"
+                )
+            member.linkname = target
+        elif member.issym():
+            symlinks.add(name)
+        elif not (member.isdir() or member.isreg()):
+            pass  # devices, fifos: tarfile's "tar" filter handles their modes
+        member.name = name
+        seen.add(name)
+        if not member.isdir():
+            files.add(name)
+        planned.append(member)
+    return planned
+
+
+def extract(
+    chunks: Iterable[bytes], target_dir: str, *, root: str, rename: str | None, keep_owner: bool
+) -> None:
+    """Extract the daemon's tar into ``target_dir`` once every member was checked (see :func:`plan_extraction`).
+
+    The archive is spooled first (memory up to 16 MB, then a temporary file) so that a hostile member late in
+    the archive is refused before the first file is written.
+    """
+    import tempfile
+
+    with tempfile.SpooledTemporaryFile(max_size=16 << 20) as spool:
+        for chunk in chunks:
+            spool.write(chunk)
+        spool.seek(0)
+        try:
+            tar = _Extractor.open(fileobj=spool, mode="r:")  # type: ignore[arg-type]
+        except tarfile.TarError as exc:
+            raise CommandFailed(f"the daemon sent an archive dshell cannot read: {exc}") from None
+        tar.keep_owner = keep_owner
+        with tar:
+            try:
+                members = tar.getmembers()
+            except tarfile.TarError as exc:
+                raise CommandFailed(f"the daemon sent an archive dshell cannot read: {exc}") from None
+            planned = plan_extraction(members, root, rename)
+            for member in planned:
+                try:
+                    tar.extract(member, target_dir, set_attrs=True, filter="tar")
+                except tarfile.FilterError as exc:
+                    raise UnsafeArchive(f"refusing to copy: {exc}") from None
 
 
 def _go_mode(mode: int) -> int:

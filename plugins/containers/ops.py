@@ -168,6 +168,11 @@ def top(inv: Invocation) -> Table:
 
 def export(inv: Invocation) -> Binary:
     """``export``: the container's filesystem as a tar archive, streamed to ``-o FILE`` or a pipe."""
+    output = inv.args.output
+    if output is not None and output != "-":
+        from dshell.plugin import check_output_path
+
+        check_output_path(output, what="the tar archive")  # before the archive is requested
     chunks = api.export_container(inv.client, inv.args.container)
     return Binary(chunks, path=inv.args.output, what="a tar archive")
 
@@ -184,7 +189,10 @@ def commit(inv: Invocation) -> Lines:
         "changes": "\n".join(a.change) or None,
     }
     if a.repository:
-        repo, tag = split_repo_tag(a.repository)
+        try:
+            repo, tag = split_repo_tag(a.repository)
+        except ValueError as exc:  # ``commit CTR :``: the CLI's own wording, not an internal error
+            raise UsageError(str(exc)) from None
         params.update(repo=repo, tag=tag)
     reply = api.commit_container(inv.client, a.container, params)
     inv.session.names.invalidate("images")

@@ -261,6 +261,11 @@ def build_create_config(a: Any, *, attach: bool = False) -> dict[str, Any]:
         host["CapAdd"] = list(a.cap_add)
     if a.cap_drop:
         host["CapDrop"] = list(a.cap_drop)
+    if a.log_driver or a.log_opt:
+        host["LogConfig"] = {
+            "Type": a.log_driver or "",
+            "Config": parse_key_values(a.log_opt, what="log option") if a.log_opt else {},
+        }
     if host:
         config["HostConfig"] = host
     return config
@@ -381,12 +386,14 @@ def run_attached(
     status = _exit_code(waiter)
 
     def interrupt() -> bool:
-        if sig_proxy:
-            try:
-                api.kill_container(client, ident, signal="SIGINT")
-            except APIError:
-                pass
-        return False
+        """Forward Ctrl-C; True (keep printing until the container's output ends) once it was delivered."""
+        if not sig_proxy:
+            return False
+        try:
+            api.kill_container(client, ident, signal="SIGINT")
+        except APIError:
+            return False  # not running any more: nothing will come, stop here
+        return True
 
     if stdin:
         interactive_session(

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
-from dshell.plugin import APIError, DshellError, Lines, Result, Table
+from dshell.plugin import APIError, DshellError, Lines, Result, Table, bytes_size, human_size
 from dshell.plugin import containers_api as api
 
 if TYPE_CHECKING:
@@ -30,26 +30,6 @@ STATS_COLUMNS = (
     "BLOCK I/O",
     "PIDS",
 )
-_BINARY = ("B", "KiB", "MiB", "GiB", "TiB", "PiB")
-_DECIMAL = ("B", "kB", "MB", "GB", "TB", "PB")
-
-
-def _size(n: float, base: float, units: tuple[str, ...], precision: int) -> str:
-    unit = 0
-    while n >= base and unit < len(units) - 1:
-        n /= base
-        unit += 1
-    return f"{n:.{precision}g}{units[unit]}"
-
-
-def bytes_size(n: float) -> str:
-    """go-units ``BytesSize``: ``1.5MiB``."""
-    return _size(float(n), 1024.0, _BINARY, 4)
-
-
-def human_size3(n: float) -> str:
-    """go-units ``HumanSizeWithPrecision(n, 3)``: ``1.23kB``."""
-    return _size(float(n), 1000.0, _DECIMAL, 3)
 
 
 def stats_row(doc: dict[str, Any]) -> tuple[str, ...]:
@@ -88,8 +68,8 @@ def stats_row(doc: dict[str, Any]) -> tuple[str, ...]:
         f"{cpu_pct:.2f}%",
         f"{bytes_size(usage)} / {bytes_size(limit)}",
         f"{mem_pct:.2f}%",
-        f"{human_size3(rx)} / {human_size3(tx)}",
-        f"{human_size3(read)} / {human_size3(write)}",
+        f"{human_size(rx, 3)} / {human_size(tx, 3)}",
+        f"{human_size(read, 3)} / {human_size(write, 3)}",
         str((doc.get("pids_stats") or {}).get("current", 0)),
     )
 
@@ -131,6 +111,17 @@ def stats(inv: Invocation) -> Result:
     return Result(Lines(_live(inv, names, json_out=a.json, redraw=inv.console.is_tty and not a.json)))
 
 
+def redraw_frame(table: str, *, first: bool) -> str:
+    """One frame of the live table on a terminal, drawn over the last one as ``docker stats`` does.
+
+    Cursor home, each line followed by clear-to-end-of-line, then clear below: nothing scrolls, and a
+    terminal that keeps cleared screens in its history (tmux) does not collect a table a second. The
+    screen is cleared once, before the first frame.
+    """
+    body = "".join(line + "\x1b[K\n" for line in table.split("\n"))
+    return ("\x1b[2J" if first else "") + "\x1b[H" + body + "\x1b[J"
+
+
 def _live(inv: Invocation, names: list[str], *, json_out: bool, redraw: bool) -> Iterator[str]:
     """Follow every container's stats stream in a reader thread; yield a table (or documents) each second."""
     from dshell.plugin import format_table
@@ -152,6 +143,7 @@ def _live(inv: Invocation, names: list[str], *, json_out: bool, redraw: bool) ->
 
     for name in names:
         threading.Thread(target=reader, args=(name,), daemon=True).start()
+    first = True
     try:
         while True:
             time.sleep(1.0)
@@ -166,6 +158,10 @@ def _live(inv: Invocation, names: list[str], *, json_out: bool, redraw: bool) ->
                     yield json.dumps(doc, separators=(",", ":"))
                 continue
             table = format_table(STATS_COLUMNS, [stats_row(d) for d in docs])
-            yield ("\x1b[2J\x1b[H" + table) if redraw else table
+            if redraw:
+                yield redraw_frame(table, first=first)
+                first = False
+            else:
+                yield table
     finally:
         stop.set()

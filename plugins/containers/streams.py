@@ -12,7 +12,7 @@ import select
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from typing import TYPE_CHECKING, Any
 
 from dshell.plugin import (
@@ -49,20 +49,60 @@ def _checked(frames: Iterator[tuple[int, bytes]]) -> Iterator[tuple[int, bytes]]
         raise DshellError(f"the daemon sent a malformed stream: {exc}") from None
 
 
+#: Ctrl-C presses after which a stream stops even though each was forwarded (a container ignoring SIGINT).
+FORCE_AFTER = 3
+
+
 def output_frames(
     conn: Hijacked, *, tty: bool, on_interrupt: OnInterrupt | None = None
 ) -> Iterator[tuple[int, bytes]]:
-    """The output of a hijacked connection as frames; the connection is closed when the stream ends."""
+    """The output of a hijacked connection as frames; the connection is closed when the stream ends.
+
+    With ``on_interrupt``, Ctrl-C calls it instead of tearing the stream down: when it returns True (the
+    signal was forwarded to the container) the stream goes on to its end, so whatever the container prints
+    on its way out (a ``trap … INT`` handler) is shown, as the Docker CLI does. The third Ctrl-C stops.
+    """
     try:
-        while True:
-            try:
-                yield from raw_frames(conn.iter_chunks(), tty=tty)
-                return
-            except KeyboardInterrupt:
-                if on_interrupt is None or not on_interrupt():
-                    raise
+        with ExitStack() as stack:
+            if on_interrupt is not None and threading.current_thread() is threading.main_thread():
+                stack.enter_context(_forwarding_interrupts(on_interrupt))
+            while True:
+                try:
+                    yield from raw_frames(conn.iter_chunks(), tty=tty)
+                    return
+                except KeyboardInterrupt:  # off the main thread: the stream is cut, read on from here
+                    if on_interrupt is None or not on_interrupt():
+                        raise
     finally:
         conn.close()
+
+
+@contextmanager
+def _forwarding_interrupts(on_interrupt: OnInterrupt) -> Iterator[None]:
+    """While active, SIGINT runs ``on_interrupt`` (in a helper thread, so the stream being read is never cut
+    mid-frame) and raises KeyboardInterrupt only when it returns False or at the :data:`FORCE_AFTER` press."""
+    import signal
+
+    presses = 0
+
+    def forward() -> bool:
+        result: list[bool] = []
+        worker = threading.Thread(target=lambda: result.append(on_interrupt()), daemon=True)
+        worker.start()
+        worker.join(timeout=10)
+        return bool(result and result[0])
+
+    def handle(signum: int, frame: Any) -> None:
+        nonlocal presses
+        presses += 1
+        if presses >= FORCE_AFTER or not forward():
+            raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, handle)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _feed_stdin(conn: Hijacked, fd: int, stop_fd: int) -> None:

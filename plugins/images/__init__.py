@@ -23,9 +23,11 @@ from dshell.plugin import (
     Text,
     UsageError,
     argument,
+    created_at,
     ellipsis,
     flag,
     hookimpl,
+    human_size,
     option,
     parse_filters,
     short_id,
@@ -63,20 +65,7 @@ NONE = "<none>"
 
 def image_size(n: float) -> str:
     """Sizes as ``docker images``/``history`` print them (go-units, 3 significant digits): ``1.99MB``."""
-    units = ("B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB")
-    size = float(n)
-    unit = 0
-    while size >= 1000.0 and unit < len(units) - 1:
-        size /= 1000.0
-        unit += 1
-    return f"{size:.3g}{units[unit]}"
-
-
-def local_time(ts: float) -> str:
-    """Go's ``time.Unix(ts, 0).String()`` in the local zone: ``2024-01-02 03:04:05 +0000 UTC``."""
-    import datetime
-
-    return datetime.datetime.fromtimestamp(ts).astimezone().strftime("%Y-%m-%d %H:%M:%S %z %Z")
+    return human_size(n, 3)
 
 
 def rfc3339(ts: float) -> str:
@@ -132,7 +121,7 @@ def image_views(items: list[dict[str, Any]], *, no_trunc: bool = False) -> list[
                     "Tag": tag,
                     "Digest": digest,
                     "CreatedSince": ago(created),
-                    "CreatedAt": local_time(created),
+                    "CreatedAt": created_at(created),
                     "Size": image_size(img.get("Size", 0)),
                     "VirtualSize": image_size(img.get("VirtualSize", img.get("Size", 0))),
                     "SharedSize": image_size(img["SharedSize"]) if img.get("SharedSize", -1) >= 0 else "N/A",

@@ -28,10 +28,13 @@ if TYPE_CHECKING:
 
 
 def save(inv: Invocation) -> Binary:
+    from dshell.plugin import check_output_path
     from dshell.plugin import images_api as api
 
     a = inv.args
-    if not a.output and inv.console.is_tty:
+    if a.output is not None and a.output != "-":
+        check_output_path(a.output, what="the image archive")  # before the archive is requested
+    elif inv.console.is_tty:
         raise CommandFailed(
             "refusing to write an image archive to a terminal", hint="use -o FILE or redirect the output"
         )
@@ -109,7 +112,15 @@ def commands() -> list[Command]:
             "save",
             save,
             "Save one or more images to a tar archive (to stdout when piped)",
-            options=(option("-o", "--output", help="Write to a file, instead of STDOUT", metavar="FILE"),),
+            options=(
+                option(
+                    "-o",
+                    "--output",
+                    help="Write to a file, instead of STDOUT",
+                    metavar="FILE",
+                    complete="file",
+                ),
+            ),
             arguments=(argument("images", "images to save", nargs="+", complete="image"),),
             aliases=("image save",),
         ),
@@ -118,7 +129,13 @@ def commands() -> list[Command]:
             load,
             "Load an image from a tar archive or STDIN",
             options=(
-                option("-i", "--input", help="Read from tar archive file, instead of STDIN", metavar="FILE"),
+                option(
+                    "-i",
+                    "--input",
+                    help="Read from tar archive file, instead of STDIN",
+                    metavar="FILE",
+                    complete="file",
+                ),
                 flag("-q", "--quiet", help="Suppress the load output"),
             ),
             aliases=("image load",),
@@ -141,7 +158,7 @@ def commands() -> list[Command]:
                 ),
             ),
             arguments=(
-                argument("file", "tarball file, or '-' for stdin"),
+                argument("file", "tarball file, or '-' for stdin", complete="file"),
                 argument("reference", "REPOSITORY[:TAG]", nargs="?"),
             ),
             aliases=("image import",),

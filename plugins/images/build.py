@@ -126,6 +126,7 @@ def commands() -> list[Command]:
                     "--file",
                     help="Name of the Dockerfile (default: PATH/Dockerfile; '-' for stdin)",
                     metavar="FILE",
+                    complete="file",
                 ),
                 option("--build-arg", help="Set build-time variables", repeat=True, metavar="KEY=VALUE"),
                 option("--target", help="Set the target build stage to build", metavar="STAGE"),
@@ -138,12 +139,15 @@ def commands() -> list[Command]:
                     "--network",
                     help="Set the networking mode for the RUN instructions during build",
                     metavar="MODE",
+                    complete="network",
                 ),
                 option(
                     "--platform", help="Set platform if server is multi-platform capable", metavar="OS/ARCH"
                 ),
             ),
-            arguments=(argument("path", "the build context directory, or '-' for stdin"),),
+            arguments=(
+                argument("path", "the build context directory, or '-' for stdin", complete="file:dir"),
+            ),
             aliases=("image build",),
             examples=(
                 "build -t app:1 .",

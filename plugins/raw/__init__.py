@@ -115,7 +115,7 @@ def send(inv: Invocation, method: str) -> Any:
             fh.close()
     if trace is not None:
         trace.exchange(resp)
-    raise_for_status(resp, method, request.path)
+    raise_for_status(client, resp, method, request.path)
     try:
         return reply_body(
             resp, client=client, endpoint=endpoint, color=_color(inv), output=a.output, trace=trace
@@ -199,7 +199,12 @@ def raw_command(method: str) -> Command:
         f"Send a raw {method} request to the Engine API",
         options=RAW_OPTIONS,
         arguments=(
-            argument("path", "API path with an optional ?query, with or without /vX.Y", complete="api-path"),
+            argument(
+                "path",
+                "API path with an optional ?query (as typed, quotes kept), with or without /vX.Y",
+                complete="api-path",
+                verbatim=True,
+            ),
             argument(
                 "body", "JSON body (rest of the line), @FILE, or key=value / key:=json pairs", nargs="raw"
             ),

@@ -16,9 +16,7 @@ from typing import TYPE_CHECKING, Any
 from dshell.plugin import Binary, CommandFailed, Document, Frames, Lines, Result, Text
 
 if TYPE_CHECKING:
-    import requests
-
-    from dshell.plugin import Console, DockerClient, Endpoint
+    from dshell.plugin import Console, DockerClient, Endpoint, Reply
 
 JSON_TYPES = ("application/json", "application/x-json-stream", "application/problem+json")
 MULTIPLEXED = "application/vnd.docker.multiplexed-stream"
@@ -61,7 +59,7 @@ def sniff_frames(chunks: Iterable[bytes]) -> Iterator[tuple[int, bytes]]:
         yield from ((1, c) for c in rest if c)
 
 
-def status_line(resp: requests.Response) -> str:
+def status_line(resp: Reply) -> str:
     """``404 Not Found``."""
     from http import HTTPStatus
 
@@ -79,12 +77,12 @@ class Trace:
         self.console = console
         self.started = time.monotonic()
 
-    def exchange(self, resp: requests.Response) -> None:
+    def exchange(self, resp: Reply) -> None:
         """The request line and headers sent, the status line and headers received, time to headers."""
         req = resp.request
-        version = {10: "HTTP/1.0", 11: "HTTP/1.1"}.get(getattr(resp.raw, "version", 11), "HTTP/1.1")
-        lines = [f"> {req.method} {req.path_url} {version}"]
-        lines += [f"> {k}: {v}" for k, v in req.headers.items()]
+        version = resp.http_version
+        lines = [f"> {req.method} {req.target} HTTP/1.1"] if req is not None else []
+        lines += [f"> {k}: {v}" for k, v in (req.headers.items() if req is not None else ())]
         lines.append(">")
         lines.append(f"< {version} {resp.status_code} {resp.reason}")
         lines += [f"< {k}: {v}" for k, v in resp.headers.items()]
@@ -121,16 +119,17 @@ class StreamStatus:
         return 1 if self.failed else 0
 
 
-def raise_for_status(resp: requests.Response, method: str, path: str) -> None:
-    """Non-2xx (but 304): the status line and the daemon's ``message``, as a failed command."""
-    from dshell.plugin import error_from_response
+def raise_for_status(client: DockerClient, resp: Reply, method: str, path: str) -> None:
+    """Non-2xx (but 304): the status line and the daemon's ``message``, as a failed command (the typed
+    error comes from :meth:`DockerClient.raise_for_status`, the one place that reads it)."""
+    from dshell.plugin import APIError
 
-    if resp.status_code < 300 or resp.status_code == 304:
-        return
     try:
-        error = error_from_response(resp, method, path)
-    finally:
-        resp.close()
+        client.raise_for_status(resp, method, path)
+    except APIError as exc:
+        error = exc
+    else:
+        return
     line = status_line(resp)
     message = error.message
     text = line if message in (line, f"{resp.status_code} {resp.reason}".strip()) else f"{line}: {message}"
@@ -138,7 +137,7 @@ def raise_for_status(resp: requests.Response, method: str, path: str) -> None:
 
 
 def reply_body(
-    resp: requests.Response,
+    resp: Reply,
     *,
     client: DockerClient,
     endpoint: Endpoint | None,
@@ -154,7 +153,7 @@ def reply_body(
     chunks = trace.count(raw_chunks) if trace is not None else raw_chunks
     if output is not None:
         return Binary(chunks, path=output, what="the reply")
-    method = resp.request.method or ""
+    method = resp.request.method if resp.request is not None else ""
     if method == "HEAD":
         _drain(chunks)
         head = [f"HTTP/1.1 {status_line(resp)}"] + [f"{k}: {v}" for k, v in resp.headers.items()]
@@ -183,13 +182,27 @@ def reply_body(
             from dshell.plugin import iter_lines
 
             return Lines(line.decode(errors="replace") for line in iter_lines(chunks))
-        return Text(_read(chunks).decode(resp.encoding or "utf-8", errors="replace"))
+        return Text(_read(chunks).decode(_charset(resp.headers.get("Content-Type", "")), errors="replace"))
     if not ctype and streaming and not binary:
         return Frames(sniff_frames(chunks))  # logs: no Content-Type before API 1.42
     if not ctype and resp.headers.get("Content-Length") == "0":
         _drain(chunks)
         return None
     return Binary(chunks, what=f"{ctype or 'binary data'} (the reply)")
+
+
+def _charset(content_type: str) -> str:
+    """The ``charset`` of a Content-Type (utf-8 when absent or unknown)."""
+    import codecs
+
+    for part in content_type.split(";")[1:]:
+        key, _, value = part.strip().partition("=")
+        if key.lower() == "charset":
+            try:
+                return codecs.lookup(value.strip('"')).name
+            except LookupError:
+                break
+    return "utf-8"
 
 
 def _json_body(chunks: Iterable[bytes], *, streaming: bool, known: bool, color: bool) -> Any:

@@ -1,7 +1,7 @@
-"""Shell commands: help, exit, plugins, set, version, info, alias, unalias, history, clear, ``!cmd``.
+"""Shell commands: help, exit, plugins, set, alias, unalias, history, clear, ``!cmd``.
 
 Also the interactive settings (``color``, ``pager``, ``history_size``), the generic completion sources
-(``file``, ``network``, ``volume``, ``alias``), and, when the session starts, the config file and the
+(``command``, ``setting``, ``file``, ``alias``), and, when the session starts, the config file and the
 colouring/paging wrapper around the table and JSON output modes. A plugin like any other.
 """
 
@@ -13,7 +13,6 @@ from dshell.plugin import (
     Candidate,
     Command,
     CompletionRequest,
-    Document,
     ExitRequested,
     Lines,
     Result,
@@ -39,7 +38,11 @@ def help_(inv: Invocation) -> Text:
         return Text(overview(inv.session.registry))
     found = inv.session.registry.lookup(words)
     if found is None:
-        from dshell.plugin import suggest
+        from dshell.plugin import group_help, suggest
+
+        listing = group_help(inv.session.registry, list(words))
+        if listing is not None:  # ``help container``: its subcommands
+            return Text(listing)
 
         raise UsageError(
             f"no such command: {' '.join(words)}{suggest(words[0], inv.session.registry.names())}"
@@ -54,9 +57,13 @@ def exit_(inv: Invocation) -> None:
 def plugins_(inv: Invocation) -> Table:
     rows = []
     data = []
-    for p in inv.session.plugins.plugins:
+    host = inv.session.plugins
+    len(inv.session.registry)  # loads the plugins a one-shot deferred (dshell.core.cmdindex)
+    for p in host.plugins:
         kind = "built-in" if p.builtin else "third-party"
-        rows.append((p.name, p.version, p.dist, kind, " ".join(p.commands)))
+        hooks = host.hooks_of(p.name)
+        short = " ".join(h.removeprefix("dshell_") for h in hooks)
+        rows.append((p.name, p.version, p.dist, kind, " ".join(p.commands), short))
         data.append(
             {
                 "name": p.name,
@@ -64,9 +71,10 @@ def plugins_(inv: Invocation) -> Table:
                 "dist": p.dist,
                 "builtin": p.builtin,
                 "commands": p.commands,
+                "hooks": hooks,
             }
         )
-    return Table(("PLUGIN", "VERSION", "DISTRIBUTION", "KIND", "COMMANDS"), rows, data)
+    return Table(("PLUGIN", "VERSION", "DISTRIBUTION", "KIND", "COMMANDS", "HOOKS"), rows, data)
 
 
 def set_(inv: Invocation) -> Table | None:
@@ -78,32 +86,6 @@ def set_(inv: Invocation) -> Table | None:
         return Table(("SETTING", "VALUE"), [(inv.args.key, str(session.settings.get(inv.args.key)))])
     session.set(inv.args.key, inv.args.value)
     return None
-
-
-def version_(inv: Invocation) -> Document | Table:
-    from dshell.plugin import __version__
-    from dshell.plugin import system_api as system
-
-    server = system.version(inv.client)
-    data = {"Client": {"dshell": __version__, "ApiVersion": inv.client.api_version}, "Server": server}
-    if inv.args.json:
-        return Document(data)
-    rows = [
-        ("dshell", __version__),
-        ("Negotiated API", inv.client.api_version),
-        ("Daemon", str(inv.client.address)),
-        ("Engine", server.get("Version", "")),
-        ("Engine API", f"{server.get('ApiVersion', '')} (minimum {server.get('MinAPIVersion', '?')})"),
-        ("OS/Arch", f"{server.get('Os', '')}/{server.get('Arch', '')}"),
-        ("Kernel", server.get("KernelVersion", "")),
-    ]
-    return Table(("", ""), rows, data)
-
-
-def info_(inv: Invocation) -> Document:
-    from dshell.plugin import system_api as system
-
-    return Document(system.info(inv.client))
 
 
 def alias_(inv: Invocation) -> Table | Text | None:
@@ -137,6 +119,14 @@ def history_(inv: Invocation) -> Lines:
     count = inv.args.count
     first = 0 if count is None else max(0, len(entries) - count)
     return Lines(f"{n:5d}  {e}" for n, e in enumerate(entries[first:], start=first + 1))
+
+
+def history_target(words: list[str]) -> str | None:
+    """``history IMAGE`` (any positional word that is not a number) is the image's history."""
+    positional = [w for w in words if not w.startswith("-")]
+    if any(not w.isdigit() for w in positional):
+        return "image history"
+    return None
 
 
 def clear_(inv: Invocation) -> None:
@@ -195,22 +185,9 @@ def complete_aliases(request: CompletionRequest) -> Iterable[Candidate]:
         yield Candidate(name, expansion)
 
 
-def complete_networks(request: CompletionRequest) -> Iterable[Candidate]:
-    """Network names (with driver and scope as meta)."""
-    for n in request.session.names.get("networks"):
-        if n.get("Name"):
-            yield Candidate(n["Name"], f"{n.get('Driver', '')} · {n.get('Scope', '')}")
-
-
-def complete_volumes(request: CompletionRequest) -> Iterable[Candidate]:
-    """Volume names (with driver as meta); ``volume:named`` leaves out anonymous (64-hex) volumes."""
-    import re
-
-    for v in request.session.names.get("volumes"):
-        name = v.get("Name") or ""
-        if not name or (request.qualifier == "named" and re.fullmatch(r"[0-9a-f]{64}", name)):
-            continue
-        yield Candidate(name, v.get("Driver", ""))
+def complete_suggested(request: CompletionRequest) -> Iterable[Candidate]:
+    """``suggest:a,b,c``: the usual values of an option that also takes others (``on-failure:5``)."""
+    return [Candidate(v) for v in (request.qualifier or "").split(",") if v]
 
 
 @hookimpl
@@ -234,7 +211,12 @@ def dshell_register_commands(registry: CommandRegistry) -> None:
         )
     )
     registry.add(
-        Command("plugins", plugins_, "List loaded plugins and the commands each adds", json_output=True)
+        Command(
+            "plugins",
+            plugins_,
+            "List loaded plugins, the commands each adds and the hooks it implements",
+            json_output=True,
+        )
     )
     registry.add(
         Command(
@@ -248,8 +230,6 @@ def dshell_register_commands(registry: CommandRegistry) -> None:
             json_output=True,
         )
     )
-    registry.add(Command("version", version_, "Show dshell and daemon versions", json_output=True))
-    registry.add(Command("info", info_, "Show system-wide information from the daemon"))
     registry.add(
         Command(
             "alias",
@@ -272,8 +252,20 @@ def dshell_register_commands(registry: CommandRegistry) -> None:
         Command(
             "history",
             history_,
-            "Show the command history (the last COUNT entries)",
-            arguments=(argument("count", "how many entries", nargs="?", type=int),),
+            "Show the command history (the last COUNT entries), or an image's history",
+            arguments=(
+                argument(
+                    "count",
+                    "how many entries; an IMAGE instead shows its history",
+                    nargs="?",
+                    type=int,
+                    complete="image",
+                ),
+            ),
+            description="With a word that is not a number, 'history IMAGE [OPTIONS]' is 'image history', "
+            "as in the Docker CLI.",
+            examples=("history", "history 20", "history busybox:latest", "history --no-trunc busybox"),
+            redirect=history_target,
         )
     )
     registry.add(Command("clear", clear_, "Clear the screen"))
@@ -286,6 +278,9 @@ def dshell_register_commands(registry: CommandRegistry) -> None:
             examples=("!ls -l", "! date"),
         )
     )
+    from . import automation  # vars, unset, defer, wait-until (issue 13)
+
+    automation.register(registry)
 
 
 @hookimpl
@@ -295,6 +290,8 @@ def dshell_register_completers(completers: CompletionRegistry) -> None:
     completers.add("setting-value", complete_setting_values)
     completers.add("file", complete_paths)
     completers.add("path", complete_paths)  # the same source under the name some declarations use
-    completers.add("network", complete_networks)
-    completers.add("volume", complete_volumes)
     completers.add("alias", complete_aliases)
+    from .automation import complete_variables
+
+    completers.add("variable", complete_variables)
+    completers.add("suggest", complete_suggested)

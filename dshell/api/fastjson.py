@@ -1,0 +1,100 @@
+"""JSON in and out through orjson where it pays, byte for byte what :mod:`json` gives.
+
+orjson decodes ~3x and writes indented JSON ~25x faster than :mod:`json` (0.006 vs 0.17 ms for a container's
+inspect document), but importing it costs ~1-4 ms (it brings ``datetime`` and ``uuid``): more than a one-shot
+saves on a small reply. So each direction starts on :mod:`json` and switches to orjson once this process has
+decoded :data:`SWITCH_BYTES` or encoded :data:`SWITCH_NODES` worth (a script of many commands, a 10,000-container
+reply, ``inspect`` of many objects); a single big body or document switches at once.
+
+Encoding: only documents of dicts, lists, tuples, str, int, bool and None go to orjson (a float may render
+differently: ``1e-07`` vs ``1e-7``, ``NaN`` vs ``null``; an enum or UUID is something :mod:`json` refuses), and
+what orjson refuses there (an int beyond 64 bits, a non-str key, a lone surrogate, a str subclass) goes to
+:mod:`json`. Decoding: what orjson refuses (``NaN``, a bad body) goes to :mod:`json`, which decodes it or
+raises its usual ``ValueError``. One difference is left: orjson reads an integer beyond 64 bits as a float
+(:mod:`json`: an int). The daemon cannot send one (Go's int64/uint64 fields; a float64 of 2**64 or more would
+be the only way) and checking the body for one costs more than orjson saves (a regex over 5 MB: 120 ms).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+SWITCH_BYTES = 512 * 1024
+SWITCH_NODES = 4000
+_SCALARS = (str, int, bool, type(None))
+
+
+class _State:
+    decoded = 0
+    encoded = 0
+    module: Any = None
+    tried = False
+    passthrough = 0
+
+
+def _orjson() -> Any:
+    """The orjson module, imported on first use; None where it is not installed."""
+    if not _State.tried:
+        _State.tried = True
+        try:
+            import orjson
+        except ImportError:
+            return None
+        _State.passthrough = (
+            orjson.OPT_PASSTHROUGH_DATACLASS
+            | orjson.OPT_PASSTHROUGH_DATETIME
+            | orjson.OPT_PASSTHROUGH_SUBCLASS
+        )
+        _State.module = orjson
+    return _State.module
+
+
+def loads(content: bytes | str) -> Any:
+    """``json.loads(content)``."""
+    _State.decoded += len(content)
+    if _State.decoded >= SWITCH_BYTES:
+        fast = _orjson()
+        if fast is not None:
+            try:
+                return fast.loads(content)
+            except ValueError:
+                pass
+    return json.loads(content)
+
+
+def dumps_indented(data: Any) -> str:
+    """``json.dumps(data, indent=2, ensure_ascii=False)``, byte for byte."""
+    nodes = _plain_nodes(data)
+    if nodes:
+        _State.encoded += nodes
+        fast = _orjson() if _State.encoded >= SWITCH_NODES else None
+        if fast is not None:
+            try:
+                out: bytes = fast.dumps(data, option=fast.OPT_INDENT_2 | _State.passthrough, default=_refuse)
+                return out.decode()
+            except TypeError:
+                pass
+    return json.dumps(data, indent=2, ensure_ascii=False)
+
+
+def _refuse(obj: Any) -> Any:
+    raise TypeError(type(obj).__name__)  # what json refuses too: json reports it
+
+
+def _plain_nodes(data: Any) -> int:
+    """How many values ``data`` holds if they are all dicts, lists, tuples, str, int, bool and None; else 0
+    (~0.03 ms for an inspect document)."""
+    stack = [data]
+    count = 0
+    while stack:
+        item = stack.pop()
+        count += 1
+        kind = type(item)
+        if kind is dict:
+            stack.extend(item.values())
+        elif kind is list or kind is tuple:
+            stack.extend(item)
+        elif kind not in _SCALARS:
+            return 0
+    return count

@@ -1,0 +1,165 @@
+"""Daemon targets: ``@NAME CMD`` runs one command on that daemon, ``@all CMD`` / ``@a,b CMD`` on several at once.
+
+The one place a line's leading ``@target`` is peeled off (the runner calls :func:`run_targeted` for a line
+starting with ``@``). One target runs like any line, with the daemon switched for this thread
+(:meth:`~dshell.core.session.Session.using`). Several run concurrently: the line is parsed once, then each
+daemon's handler runs in its own thread with its own client, its streams consumed there; the main thread
+writes lines as they arrive (prefixed with the daemon's name, bare for ``-q``), reports a failing daemon on
+stderr by name as soon as it fails, and merges tables and documents at the end
+(:mod:`dshell.output.fanout`). The status is the worst of the daemons'.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from typing import TYPE_CHECKING, Any
+
+from dshell.core.invocation import Invocation
+from dshell.errors import EXIT_ERROR, CommandFailed, DshellError, UsageError
+
+if TYPE_CHECKING:
+    from dshell.core.commands import Command, Namespace
+    from dshell.core.session import Session
+
+#: ``@all``: every daemon of the session.
+ALL = "all"
+
+
+def peel(line: str) -> tuple[str, str] | None:
+    """``"@a,b ps -q"`` -> ``("a,b", " ps -q")``; None when the line has no target."""
+    stripped = line.lstrip()
+    if not stripped.startswith("@"):
+        return None
+    word = stripped.split(None, 1)[0]
+    return word[1:], stripped[len(word) :]
+
+
+def resolve(session: Session, spec: str) -> list[str]:
+    """The daemon names a target spec means: ``all``, ``NAME`` or ``a,b`` (order kept, duplicates dropped)."""
+    if spec == ALL:
+        return list(session.daemons)
+    names = list(dict.fromkeys(n.strip() for n in spec.split(",") if n.strip()))
+    if not names:
+        raise UsageError("a target needs a daemon name: @NAME CMD, @a,b CMD or @all CMD")
+    for name in names:
+        if name not in session.daemons:
+            from dshell.core.parser import suggest
+
+            hint = suggest(name, [*session.daemons, ALL])
+            raise UsageError(
+                f"unknown daemon: {name}{hint}", hint="'hosts' lists them, 'connect NAME URL' adds one"
+            )
+    return names
+
+
+def run_targeted(session: Session, line: str, *, where: str = "") -> int:
+    """Run a line that starts with ``@target``; returns the exit status (raises like ``run_line``)."""
+    from dshell.core.runner import run_line
+
+    peeled = peel(line)
+    if peeled is None:
+        return run_line(session, line, where=where)
+    spec, rest = peeled
+    names = resolve(session, spec)
+    if not rest.strip():
+        raise UsageError(f"@{spec}: which command? (@NAME CMD)")
+    if len(names) == 1:
+        with session.using(names[0]):
+            return run_line(session, rest, where=where)
+    return fan_out(session, names, rest, where=where)
+
+
+def fan_out(session: Session, names: list[str], line: str, *, where: str = "") -> int:
+    """Run ``line`` on every daemon in ``names`` concurrently and put the results together."""
+    from dshell.core.parser import HelpRequested, parse_args
+    from dshell.core.runner import find_command
+
+    found = find_command(session, line)
+    if found is None:
+        return 0
+    command, start = found
+    try:
+        args = parse_args(command, line, start)
+    except HelpRequested:
+        from dshell.core.helptext import command_help
+
+        session.console.line(command_help(command))
+        return 0
+    if args.get("interactive") or args.get("tty"):
+        raise UsageError(f"{command.name}: an interactive command runs on one daemon at a time: use @NAME")
+    return _gather(session, names, command, args, line, where=where)
+
+
+def _gather(
+    session: Session, names: list[str], command: Command, args: Namespace, line: str, *, where: str
+) -> int:
+    from dshell.core.runner import describe
+    from dshell.output import fanout
+    from dshell.output.results import Document, Result, Table
+
+    inbox: queue.Queue[tuple[str, fanout.Piece | int]] = queue.Queue()
+    stop = threading.Event()
+
+    def work(name: str) -> None:
+        status = 0
+        try:
+            with session.using(name):
+                result = command.handler(Invocation(session, command, args, line, where))
+                outcome = result if isinstance(result, Result) else Result(body=result)
+                for piece in fanout.pieces(outcome, stop=stop.is_set):
+                    if piece.kind == "error":
+                        status = status or EXIT_ERROR
+                    inbox.put((name, piece))
+                status = outcome.exit_status() or status
+        except (DshellError, fanout.Unmergeable) as exc:
+            text = describe(exc) if isinstance(exc, DshellError) else f"Error: {exc}"
+            inbox.put((name, fanout.Piece("error", text)))
+            status = exc.status if isinstance(exc, CommandFailed) else getattr(exc, "exit_status", EXIT_ERROR)
+        except Exception as exc:  # a plugin's bug: one line, as the runner reports it
+            inbox.put((name, fanout.Piece("error", f"Error: internal error: {type(exc).__name__}: {exc}")))
+            status = EXIT_ERROR
+        finally:
+            inbox.put((name, status or 0))
+
+    threads = [threading.Thread(target=work, args=(n,), name=f"dshell-@{n}", daemon=True) for n in names]
+    for t in threads:
+        t.start()
+    console = session.console
+    prefix = fanout.prefixer(names)
+    bare = bool(args.get("quiet"))
+    tables: dict[str, Table] = {}
+    documents: dict[str, Document] = {}
+    statuses: dict[str, int] = {}
+    lead = f"{where}: " if where else ""
+    try:
+        while len(statuses) < len(names):
+            name, item = inbox.get()
+            if isinstance(item, int):
+                statuses[name] = item
+                continue
+            if item.kind == "line":
+                stream = console.stderr if item.stderr else console.stdout
+                stream.write((item.value if bare else prefix(name, item.value)) + "\n")
+                stream.flush()
+            elif item.kind == "error":
+                session.last_error = f"{name}: {item.value}"
+                console.error(f"{lead}{name}: {item.value}")
+            elif item.kind == "table":
+                tables[name] = item.value
+            elif item.kind == "document":
+                documents[name] = item.value
+    except KeyboardInterrupt:
+        stop.set()
+        raise
+    merged: Any = None
+    order = [n for n in names if n in tables]
+    if order:
+        merged = fanout.merge_tables([(n, tables[n]) for n in order])
+    elif documents:
+        merged = fanout.merge_documents([(n, documents[n]) for n in names if n in documents])
+    if merged is not None:
+        mode = "json" if args.get("json") else session.settings.get("output", "table")
+        session.renderers.get(mode)(merged, session.render_context())
+        console.stdout.flush()
+    return max(statuses.values(), default=0)

@@ -1,0 +1,169 @@
+"""TLS end to end against a real dockerd with ``--tlsverify`` on 127.0.0.1:2376 (scripts/tlsd.sh): verified by
+default, client certificates, ``DOCKER_TLS_VERIFY``/``DOCKER_CERT_PATH``, and one clear line for a wrong CA, a
+name mismatch and a missing client certificate — for plain requests, ``logs -f`` and ``exec`` (upgraded)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import IMAGE, run_dshell
+
+ROOT = Path(__file__).resolve().parent.parent
+CERTS = Path(os.environ.get("DSHELL_TLS_CERTS", "/var/lib/dshell-tls-certs"))
+URL = "tcp://127.0.0.1:2376"
+SOCK = "unix:///run/dshell-tls.sock"
+
+pytestmark = pytest.mark.daemon
+
+
+@pytest.fixture(scope="session")
+def tlsd() -> Path:
+    """The TLS daemon (started once, idempotently); its certificate directory."""
+    if os.geteuid() != 0 or not shutil.which("dockerd"):
+        pytest.skip("the TLS daemon needs root and dockerd")
+    subprocess.run(["bash", str(ROOT / "scripts" / "tlsd.sh")], check=True, capture_output=True, timeout=120)
+    return CERTS
+
+
+def flags(certs: Path, *, ca: Path | None = None, client: bool = True) -> list[str]:
+    out = ["--tlsverify", "--tlscacert", str(ca or certs / "ca.pem")]
+    if client:
+        out += ["--tlscert", str(certs / "cert.pem"), "--tlskey", str(certs / "key.pem")]
+    return out
+
+
+def docker_tls(certs: Path, *args: str) -> str:
+    return subprocess.run(
+        ["docker", "-H", URL, *flags(certs), *args], check=True, capture_output=True, text=True, timeout=60
+    ).stdout
+
+
+@pytest.fixture
+def wrong_ca(tmp_path: Path) -> Path:
+    trustme = pytest.importorskip("trustme")
+    path = tmp_path / "other-ca.pem"
+    trustme.CA().cert_pem.write_to_path(str(path))
+    return path
+
+
+@pytest.fixture
+def box(tlsd: Path) -> Iterator[str]:
+    name = f"dshtls-{os.getpid()}-{time.monotonic_ns() % 10**8}"
+    docker_tls(
+        tlsd,
+        "run",
+        "-d",
+        "--name",
+        name,
+        IMAGE,
+        "sh",
+        "-c",
+        "for i in 1 2 3; do echo l$i; sleep 1; done; sleep 60",
+    )
+    yield name
+    subprocess.run(["docker", "-H", SOCK, "rm", "-f", name], check=False, capture_output=True, timeout=60)
+
+
+def test_verified_with_client_certificate(tlsd: Path) -> None:
+    r = run_dshell(URL, *flags(tlsd), "-c", "version --json")
+    assert r.status == 0, r.err
+    assert (
+        json.loads(r.out)["Server"]["Version"]
+        == docker_tls(tlsd, "version", "--format", "{{.Server.Version}}").strip()
+    )
+    assert r.err == ""  # verified: no warning
+
+
+def test_docker_env_variables(tlsd: Path, box: str) -> None:
+    env = {"DOCKER_TLS_VERIFY": "1", "DOCKER_CERT_PATH": str(tlsd), "DOCKER_HOST": URL}
+    r = run_dshell("-c", "ps -a -q --no-trunc", env=env)
+    assert r.status == 0, r.err
+    assert sorted(r.out.split()) == sorted(docker_tls(tlsd, "ps", "-a", "-q", "--no-trunc").split())
+
+
+def _one_line(r: object) -> str:
+    err = r.err  # type: ignore[attr-defined]
+    assert r.status == 1 and r.out == "", (r.out, err)  # type: ignore[attr-defined]
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in err, err
+    return lines[0]
+
+
+@pytest.mark.parametrize("line", ["ps", "logs -f {box}", "exec {box} echo hi"])
+def test_wrong_ca_refused(tlsd: Path, wrong_ca: Path, box: str, line: str) -> None:
+    r = run_dshell(URL, *flags(tlsd, ca=wrong_ca), "-c", line.format(box=box))
+    text = _one_line(r)
+    assert "TLS" in text and "certificate verify failed" in text
+
+
+def test_name_mismatch_refused(tlsd: Path) -> None:
+    r = run_dshell("tcp://localhost:2376", *flags(tlsd), "-c", "ps")
+    text = _one_line(r)
+    assert "localhost" in text and ("mismatch" in text or "not valid" in text)
+
+
+@pytest.mark.parametrize("line", ["ps", "logs -f {box}"])
+def test_missing_client_certificate_refused(tlsd: Path, box: str, line: str) -> None:
+    r = run_dshell(URL, *flags(tlsd, client=False), "-c", line.format(box=box))
+    assert "refused the TLS connection" in _one_line(r)
+
+
+def test_plaintext_to_tls_port(tlsd: Path) -> None:
+    assert "TLS" in _one_line(run_dshell(URL, "-c", "ps"))
+
+
+def test_long_lived_and_upgraded_connections(tlsd: Path, box: str) -> None:
+    start = time.monotonic()
+    r = run_dshell(URL, *flags(tlsd), "-c", f"logs -f --until 4s {box}", timeout=30)
+    r = run_dshell(URL, *flags(tlsd), "-c", f"logs {box}")
+    assert r.status == 0 and r.out.split()[:1] == ["l1"]
+    r = run_dshell(URL, *flags(tlsd), "-c", f"exec {box} echo over-tls")
+    assert r.status == 0 and r.out == "over-tls\n", r.err
+    assert time.monotonic() - start < 30
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="stdin's end is not passed on over TLS (no close_notify half-close on the upgraded socket): "
+    "exec -i waits for the container instead of ending",
+)
+def test_exec_stdin_end_over_tls(tlsd: Path, box: str) -> None:
+    r = run_dshell(URL, *flags(tlsd), "-c", f"exec -i {box} cat", input="piped\n", timeout=15)
+    assert r.status == 0 and r.out == "piped\n", r.err
+
+
+def test_exec_tty_over_tls(tlsd: Path, box: str) -> None:
+    pexpect = pytest.importorskip("pexpect")
+    from conftest import DSHELL
+
+    child = pexpect.spawn(
+        DSHELL,
+        [URL, *flags(tlsd), "-c", f"exec -it {box} sh"],
+        env={**os.environ, "TERM": "xterm"},
+        timeout=20,
+    )
+    child.expect(r"[#$] ")
+    child.sendline("echo tty-$((40+2))")
+    child.expect("tty-42")
+    child.sendline("exit")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+
+
+def test_tls_daemon_in_a_fan_out(tlsd: Path) -> None:
+    from conftest import TCP
+
+    if not TCP:
+        pytest.skip("DSHELL_TEST_TCP is not set")
+    tls = " ".join(flags(tlsd))  # TLS options on the command line apply to every daemon named there
+    r = run_dshell(f"main={TCP}", "-f", "-", input=f"connect tls {URL} {tls}\nhosts --json\n")
+    assert r.status == 0, r.err
+    assert [d["Reachable"] for d in json.loads(r.out)] == [True, True]
