@@ -19,6 +19,8 @@ from dshell.api.address import (
     daemon_name,
     parse_target,
     resolve_address,
+    security_warnings,
+    tls_config,
     tls_from_env,
 )
 from dshell.errors import EXIT_ERROR, EXIT_USAGE, ConfigError, DshellError, ExitRequested
@@ -153,14 +155,15 @@ def fast_parse(argv: Sequence[str]) -> SimpleNamespace | None:
 
 
 def tls_from_args(args: Any) -> TLSConfig | None:
-    """A TLS config when any TLS flag is given; verification stays on unless explicitly skipped."""
-    if not (args.tls or args.tlsverify or args.tlscacert or args.tlscert or args.insecure_skip_tls_verify):
-        return None
-    verify: bool | str = args.tlscacert or True
-    if args.insecure_skip_tls_verify:
-        verify = False
-    cert = (args.tlscert, args.tlskey) if args.tlscert and args.tlskey else None
-    return TLSConfig(verify=verify, cert=cert)
+    """A TLS config when any TLS flag is given (:func:`dshell.api.address.tls_config`)."""
+    return tls_config(
+        tls=args.tls,
+        verify=args.tlsverify,
+        cacert=args.tlscacert,
+        cert=args.tlscert,
+        key=args.tlskey,
+        insecure=args.insecure_skip_tls_verify,
+    )
 
 
 def named_daemons(words: Sequence[str], tls: TLSConfig | None) -> list[tuple[str, DaemonAddress]]:
@@ -171,6 +174,9 @@ def named_daemons(words: Sequence[str], tls: TLSConfig | None) -> list[tuple[str
     for word in words:
         name, eq, target = word.partition("=")
         if eq and name and "/" not in name and ":" not in name:
+            from dshell.core.targets import check_daemon_name
+
+            check_daemon_name(name)
             address = parse_target(target, tls=tls)
         else:
             address = parse_target(word, tls=tls)
@@ -184,19 +190,6 @@ def named_daemons(words: Sequence[str], tls: TLSConfig | None) -> list[tuple[str
         taken.add(name)
         out.append((name, address))
     return out
-
-
-def security_warnings(address: DaemonAddress) -> list[str]:
-    """Plaintext TCP to a non-loopback daemon, or TLS without verification."""
-    warnings = []
-    if address.scheme == "tcp" and address.tls is None and not address.is_loopback:
-        warnings.append(
-            f"{address} is plaintext TCP to a non-loopback host: anyone on the network path can read and "
-            "control this daemon; use TLS (--tls)"
-        )
-    if address.tls is not None and address.tls.verify is False:
-        warnings.append(f"TLS certificate verification is off for {address}")
-    return warnings
 
 
 def split_script_args(argv: list[str]) -> tuple[list[str], list[str]]:
@@ -246,7 +239,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from dshell.core.runner import describe
 
         console.error(f"dshell: {describe(exc)}")
-        return EXIT_ERROR
+        return exc.exit_status  # 2 for a usage error (a bad daemon name, a certificate without its key)
 
 
 def _run(args: Any, console: Console) -> int:
@@ -295,7 +288,12 @@ def _run(args: Any, console: Console) -> int:
         if args.command is not None:
             from dshell.core.runner import execute
 
-            return execute(session, args.command)
+            status = execute(session, args.command)
+            if "_automation" in session.__dict__:  # the line used the automation layer: it may have deferred
+                from dshell.core.control import run_deferred
+
+                status = run_deferred(session, status)
+            return status
         if args.file is not None:
             if args.file == "-":
                 return run_script(session, _stdin_lines(), "<stdin>", keep_going=args.keep_going)
@@ -310,7 +308,10 @@ def _run(args: Any, console: Console) -> int:
         from dshell.interactive.repl import run_repl
 
         console.interactive = True
-        return run_repl(session)
+        status = run_repl(session)
+        from dshell.core.control import run_deferred
+
+        return run_deferred(session, status)  # what was deferred at the prompt runs on leaving it
     finally:
         session.close()
 

@@ -87,6 +87,8 @@ if TYPE_CHECKING:
         daemon_name,
         list_contexts,
         parse_target,
+        security_warnings,
+        tls_config,
     )
     from dshell.api.auth import (
         AuthConfig,
@@ -98,17 +100,24 @@ if TYPE_CHECKING:
     )
     from dshell.api.build import stream_file
     from dshell.api.catalogue import MULTI_SEGMENT_KINDS, Catalogue, Endpoint, QueryParam
-    from dshell.api.client import CHUNK, DockerClient, Reply, error_from_response, split_version_prefix
+    from dshell.api.client import (
+        CHUNK,
+        DockerClient,
+        Reply,
+        error_from_response,
+        split_version_prefix,
+        version_tuple,
+    )
     from dshell.api.files import check_output_path
     from dshell.api.hijack import Hijacked
     from dshell.api.reference import ImageRef, parse_reference, split_repo_tag
     from dshell.api.streams import iter_frames, iter_json_documents, iter_lines
-    from dshell.cli import security_warnings
     from dshell.core.aliases import define as define_alias
     from dshell.core.aliases import listing as alias_listing
     from dshell.core.aliases import parse_definition as parse_alias_definition
     from dshell.core.aliases import remove as remove_alias
     from dshell.core.argtypes import ellipsis, parse_filters, parse_key_values, short_id
+    from dshell.core.commands import lazy_handler
     from dshell.core.completion import complete_paths
     from dshell.core.control import defer as defer_command
     from dshell.core.control import split_condition, wait_until
@@ -118,17 +127,27 @@ if TYPE_CHECKING:
     from dshell.core.names import invalidating
     from dshell.core.parser import suggest
     from dshell.core.session import Session
+    from dshell.core.targets import check_daemon_name
     from dshell.core.variables import Capture
     from dshell.core.variables import state as automation_state
     from dshell.output.colors import highlight_json
-    from dshell.output.console import Console
-    from dshell.output.gotemplate import TemplateError, parse_format, parse_template
+    from dshell.output.console import Console, confirm_removal
+    from dshell.output.gotemplate import (
+        TemplateError,
+        parse_format,
+        parse_template,
+        render_format,
+        render_inspect,
+    )
     from dshell.output.humanize import (
         ago,
+        ansic_time,
         bytes_size,
         created_at,
+        go_time,
         human_duration,
         human_size,
+        natural_key,
         parse_bytes,
         parse_cpus,
         parse_duration,
@@ -161,11 +180,19 @@ _LAZY: dict[str, tuple[str, str]] = {
     },
     **{
         n: ("dshell.api.client", n)
-        for n in ("CHUNK", "DockerClient", "Reply", "error_from_response", "split_version_prefix")
+        for n in (
+            "CHUNK",
+            "DockerClient",
+            "Reply",
+            "error_from_response",
+            "split_version_prefix",
+            "version_tuple",
+        )
     },
     **{n: ("dshell.api.reference", n) for n in ("ImageRef", "parse_reference", "split_repo_tag")},
     **{n: ("dshell.api.streams", n) for n in ("iter_frames", "iter_json_documents", "iter_lines")},
     **{n: ("dshell.core.argtypes", n) for n in ("ellipsis", "parse_filters", "parse_key_values", "short_id")},
+    "lazy_handler": ("dshell.core.commands", "lazy_handler"),
     "complete_paths": ("dshell.core.completion", "complete_paths"),
     "defer_command": ("dshell.core.control", "defer"),
     **{n: ("dshell.core.control", n) for n in ("split_condition", "wait_until")},
@@ -179,6 +206,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "read_history": ("dshell.core.history", "read_history"),
     "split_words": ("dshell.core.lexer", "split"),
     "suggest": ("dshell.core.parser", "suggest"),
+    "check_daemon_name": ("dshell.core.targets", "check_daemon_name"),
     **{
         n: ("dshell.api.address", n)
         for n in (
@@ -189,9 +217,10 @@ _LAZY: dict[str, tuple[str, str]] = {
             "daemon_name",
             "list_contexts",
             "parse_target",
+            "security_warnings",
+            "tls_config",
         )
     },
-    "security_warnings": ("dshell.cli", "security_warnings"),
     **{
         n: ("dshell.api.auth", n)
         for n in (
@@ -209,16 +238,22 @@ _LAZY: dict[str, tuple[str, str]] = {
     "invalidating": ("dshell.core.names", "invalidating"),
     "Session": ("dshell.core.session", "Session"),
     "highlight_json": ("dshell.output.colors", "highlight_json"),
-    "Console": ("dshell.output.console", "Console"),
-    **{n: ("dshell.output.gotemplate", n) for n in ("TemplateError", "parse_format", "parse_template")},
+    **{n: ("dshell.output.console", n) for n in ("Console", "confirm_removal")},
+    **{
+        n: ("dshell.output.gotemplate", n)
+        for n in ("TemplateError", "parse_format", "parse_template", "render_format", "render_inspect")
+    },
     **{
         n: ("dshell.output.humanize", n)
         for n in (
             "ago",
+            "ansic_time",
             "bytes_size",
             "created_at",
+            "go_time",
             "human_duration",
             "human_size",
+            "natural_key",
             "parse_bytes",
             "parse_cpus",
             "parse_duration",
@@ -284,15 +319,18 @@ __all__ = [
     "__version__",
     "ago",
     "alias_listing",
+    "ansic_time",
     "argument",
     "auth_api",
     "automation_state",
     "build_api",
     "bytes_size",
+    "check_daemon_name",
     "check_output_path",
     "command_help",
     "complete_paths",
     "configs_api",
+    "confirm_removal",
     "containers_api",
     "created_at",
     "credentials_for",
@@ -308,6 +346,7 @@ __all__ = [
     "flag",
     "format_json",
     "format_table",
+    "go_time",
     "group_help",
     "highlight_json",
     "hookimpl",
@@ -319,7 +358,9 @@ __all__ = [
     "iter_frames",
     "iter_json_documents",
     "iter_lines",
+    "lazy_handler",
     "list_contexts",
+    "natural_key",
     "networks_api",
     "nodes_api",
     "normalize_server",
@@ -343,6 +384,8 @@ __all__ = [
     "raw_mode",
     "read_history",
     "remove_alias",
+    "render_format",
+    "render_inspect",
     "secrets_api",
     "security_warnings",
     "services_api",
@@ -357,6 +400,8 @@ __all__ = [
     "system_api",
     "tasks_api",
     "terminal_size",
+    "tls_config",
+    "version_tuple",
     "volumes_api",
     "wait_until",
 ]

@@ -130,3 +130,27 @@ def test_repl_prompt_shows_the_last_status(tmp_path: Path) -> None:
         child.expect(pexpect.EOF)
     finally:
         child.close(force=True)
+
+
+def test_defer_at_the_prompt_runs_on_leaving_it(tmp_path: Path, prefix: str) -> None:
+    pexpect = pytest.importorskip("pexpect")
+    env = {
+        **os.environ,
+        "TERM": "dumb",
+        "XDG_DATA_HOME": str(tmp_path / "d"),
+        "XDG_CONFIG_HOME": str(tmp_path),
+    }
+    child = pexpect.spawn(DSHELL, [TCP], env=env, encoding="utf-8", timeout=15)
+    try:
+        child.expect(r"\r?\ndshell \S+> ")
+        child.sendline(f"c := create --name {prefix}-deferred {IMAGE} true")
+        child.expect(r"\r?\ndshell \S+> ")
+        child.sendline("defer rm $c")
+        child.expect(r"\r?\ndshell \S+> ")
+        assert _leftovers(prefix) == [f"{prefix}-deferred"]  # deferred, not run yet
+        child.sendeof()
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
+    assert child.exitstatus == 0
+    assert _leftovers(prefix) == []

@@ -318,3 +318,29 @@ def test_fanout_merge_is_pure() -> None:
     assert t.data == [{"Daemon": "x", "A": "1"}, {"Daemon": "y", "A": "2"}, {"Daemon": "y", "A": "3"}]
     d = merge_documents([("x", Document([{"Id": 1}])), ("y", Document("text"))])
     assert d.data == [{"Daemon": "x", "Id": 1}, {"Daemon": "y", "Data": "text"}]
+
+
+def test_fanned_out_commands_pass_through_run_command_wrappers(
+    three: Shell, prefix: str, boxes: list[str]
+) -> None:
+    """A plugin wrapping ``dshell_run_command`` (a timer, an auditor) sees ``@all`` commands too: once per
+    daemon, each with that daemon current, and the merged table is still printed."""
+    from collections.abc import Generator
+    from typing import Any
+
+    from dshell.core.hookspecs import hookimpl
+
+    seen: list[tuple[str, int]] = []
+
+    class Audit:
+        @hookimpl(wrapper=True)
+        def dshell_run_command(self, invocation: Any) -> Generator[None, Any, Any]:
+            outcome = yield
+            seen.append((invocation.session.daemon.name, outcome.status))
+            return outcome
+
+    three.session.plugins.register(Audit(), "audit")
+    status, out, _ = three.run(f"@a,b ps -a -q --filter name={prefix}")
+    assert status == 0
+    assert sorted(seen) == [("a", 0), ("b", 0)]
+    assert sorted(out.split()) == sorted(_short(boxes) * 2)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
-from dshell.errors import ConfigError
+from dshell.errors import ConfigError, UsageError
 
 DEFAULT_UNIX_SOCKET = "/var/run/docker.sock"
 DEFAULT_TCP_PORT = 2375
@@ -142,6 +142,19 @@ def daemon_name(address: DaemonAddress) -> str:
     return address.host if address.port in (default, 22) else f"{address.host}:{address.port}"
 
 
+def security_warnings(address: DaemonAddress) -> list[str]:
+    """Plaintext TCP to a non-loopback daemon, or TLS without verification."""
+    warnings = []
+    if address.scheme == "tcp" and address.tls is None and not address.is_loopback:
+        warnings.append(
+            f"{address} is plaintext TCP to a non-loopback host: anyone on the network path can read and "
+            "control this daemon; use TLS (--tls)"
+        )
+    if address.tls is not None and address.tls.verify is False:
+        warnings.append(f"TLS certificate verification is off for {address}")
+    return warnings
+
+
 def docker_config_dir(env: Mapping[str, str] | None = None) -> Path:
     """The Docker CLI's configuration directory: ``$DOCKER_CONFIG`` or ``~/.docker`` (``env``: default
     ``os.environ``). Contexts (``config.json`` ``currentContext``, ``contexts/``) and credentials
@@ -149,6 +162,26 @@ def docker_config_dir(env: Mapping[str, str] | None = None) -> Path:
     env = os.environ if env is None else env
     configured = env.get("DOCKER_CONFIG")
     return Path(configured) if configured else Path(env.get("HOME") or Path.home()) / ".docker"
+
+
+def tls_config(
+    *,
+    tls: bool = False,
+    verify: bool = False,
+    cacert: str | None = None,
+    cert: str | None = None,
+    key: str | None = None,
+    insecure: bool = False,
+) -> TLSConfig | None:
+    """TLS from the Docker CLI's flags (``--tls``, ``--tlsverify``, ``--tlscacert``, ``--tlscert``,
+    ``--tlskey``; dshell's ``--insecure-skip-tls-verify``), or None when none is given. Verification stays on
+    unless explicitly skipped; a client certificate without its key (or the reverse) is refused."""
+    if not (tls or verify or cacert or cert or key or insecure):
+        return None
+    if bool(cert) != bool(key):
+        raise UsageError("--tlscert and --tlskey go together (a client certificate needs its key)")
+    verify_value: bool | str = False if insecure else (cacert or True)
+    return TLSConfig(verify=verify_value, cert=(cert, key) if cert and key else None)
 
 
 def tls_from_env(env: Mapping[str, str]) -> TLSConfig | None:

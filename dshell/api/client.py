@@ -104,12 +104,36 @@ class DryRun(BaseException):
         self.body = body
 
     def describe(self) -> str:
-        """``POST /v1.47/containers/create {"Image": …}`` (a streamed body is only named)."""
+        """``POST /v1.47/containers/create {"Image": …}`` (a streamed body is only named; the values of
+        secret fields — passwords, tokens, a secret's ``Data`` — are shown as ``<redacted>``)."""
         if self.body is None or self.body == b"":
             return f"{self.method} {self.target}"
         if isinstance(self.body, bytes):
-            return f"{self.method} {self.target} {self.body.decode(errors='replace')}"
+            return f"{self.method} {self.target} {redact_body(self.body)}"
         return f"{self.method} {self.target} <streamed body>"
+
+
+#: JSON keys whose values must never be printed (a secret's payload is its ``Data``).
+SECRET_FIELD = re.compile(r"(?i)password|passwd|secret|token|^auth$|^data$|^identitytoken$")
+
+
+def redact_body(body: bytes) -> str:
+    """A request body for display: JSON with secret fields' values replaced; anything else as text only
+    when it holds nothing that looks like a secret field."""
+    text = body.decode(errors="replace")
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        return "<body redacted>" if SECRET_FIELD.search(text) else text
+    return json.dumps(_redacted(doc), separators=(", ", ": "))
+
+
+def _redacted(doc: Any) -> Any:
+    if isinstance(doc, dict):
+        return {k: "<redacted>" if SECRET_FIELD.search(str(k)) else _redacted(v) for k, v in doc.items()}
+    if isinstance(doc, list):
+        return [_redacted(v) for v in doc]
+    return doc
 
 
 def _dry_run_check(client: DockerClient, method: str, target: str, body: object) -> None:
@@ -346,6 +370,29 @@ class DockerClient:
         resp = self.request("GET", template, *parts, params=params, **kw)
         return decode_json(resp)
 
+    def get_list(
+        self, template: str, *parts: object, params: Params = None, **kw: Any
+    ) -> list[dict[str, Any]]:
+        """GET a JSON array of objects (a listing); ``null`` reads as empty, any other shape is a clear error."""
+        doc = self.get_json(template, *parts, params=params, **kw)
+        if doc is None:
+            return []
+        if not isinstance(doc, list) or not all(isinstance(item, dict) for item in doc):
+            raise wrong_shape(template, "a list of objects", doc)
+        return doc
+
+    def get_object(
+        self, template: str, *parts: object, params: Params = None, null_ok: bool = False, **kw: Any
+    ) -> dict[str, Any]:
+        """GET a JSON object (an inspect document); any other shape is a clear error (``null`` reads as an
+        empty object when ``null_ok``: a listing wrapped in an object, such as ``/volumes``)."""
+        doc = self.get_json(template, *parts, params=params, **kw)
+        if doc is None and null_ok:
+            return {}
+        if not isinstance(doc, dict):
+            raise wrong_shape(template, "an object", doc)
+        return doc
+
     def post_json(
         self, template: str, *parts: object, params: Params = None, json_body: Any = None, **kw: Any
     ) -> Any:
@@ -359,6 +406,16 @@ class DockerClient:
             yield from resp.iter_blocks()
         finally:
             resp.close()
+
+
+def wrong_shape(template: str, expected: str, doc: Any) -> DshellError:
+    """The error for a reply that is JSON, but not of the shape the endpoint promises."""
+    kinds = {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null"}
+    got = kinds.get(type(doc), "a number")
+    if isinstance(doc, list):
+        odd = next((item for item in doc if not isinstance(item, dict)), None)
+        got = f"a list holding {kinds.get(type(odd), 'a number')}"
+    return DshellError(f"the daemon's reply to GET {template} is not {expected} (it is {got})")
 
 
 def decode_json(resp: Reply) -> Any:

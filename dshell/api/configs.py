@@ -11,12 +11,12 @@ def list_configs(
     client: DockerClient, *, filters: dict[str, list[str]] | None = None
 ) -> list[dict[str, Any]]:
     """``GET /configs``."""
-    return list(client.get_json("/configs", params={"filters": filters or None}))
+    return client.get_list("/configs", params={"filters": filters or None})
 
 
 def inspect_config(client: DockerClient, ident: str) -> dict[str, Any]:
     """``GET /configs/{id}`` (an ID, ID prefix or name)."""
-    return dict(client.get_json("/configs/{}", ident))
+    return client.get_object("/configs/{}", ident)
 
 
 def create_config(client: DockerClient, spec: dict[str, Any]) -> str:

@@ -23,12 +23,12 @@ def list_containers(
 ) -> list[dict[str, Any]]:
     """``GET /containers/json``."""
     params = {"all": all, "limit": limit, "size": size, "filters": filters or None}
-    return list(client.get_json("/containers/json", params=params))
+    return client.get_list("/containers/json", params=params)
 
 
 def inspect_container(client: DockerClient, ident: str, *, size: bool = False) -> dict[str, Any]:
     """``GET /containers/{id}/json``."""
-    return dict(client.get_json("/containers/{}/json", ident, params={"size": size}))
+    return client.get_object("/containers/{}/json", ident, params={"size": size})
 
 
 def create_container(
@@ -108,12 +108,12 @@ def update_container(client: DockerClient, ident: str, config: dict[str, Any]) -
 
 def container_top(client: DockerClient, ident: str, *, ps_args: str | None = None) -> dict[str, Any]:
     """``GET /containers/{id}/top``: ``{"Titles": [...], "Processes": [[...], ...]}``."""
-    return dict(client.get_json("/containers/{}/top", ident, params={"ps_args": ps_args}))
+    return client.get_object("/containers/{}/top", ident, params={"ps_args": ps_args})
 
 
 def container_changes(client: DockerClient, ident: str) -> list[dict[str, Any]]:
     """``GET /containers/{id}/changes``: ``[{"Path": ..., "Kind": 0|1|2}]`` (modified, added, deleted)."""
-    return list(client.get_json("/containers/{}/changes", ident) or [])
+    return client.get_list("/containers/{}/changes", ident)
 
 
 def export_container(client: DockerClient, ident: str) -> Iterator[bytes]:

@@ -28,7 +28,7 @@ def start_exec(client: DockerClient, exec_id: str, *, tty: bool = False) -> Hija
 
 def inspect_exec(client: DockerClient, exec_id: str) -> dict[str, Any]:
     """``GET /exec/{id}/json``: running state, ``ExitCode``, process config."""
-    return dict(client.get_json("/exec/{}/json", exec_id))
+    return client.get_object("/exec/{}/json", exec_id)
 
 
 def resize_exec(client: DockerClient, exec_id: str, rows: int, cols: int) -> None:

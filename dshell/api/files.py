@@ -89,6 +89,16 @@ def signals_unwind() -> Iterator[None]:
                 signal.signal(sig, old)
 
 
+def _mode_for(path: str) -> int:
+    """The mode ``path`` has (it is being replaced), or a new file's: 0o666 less the umask."""
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        umask = os.umask(0o022)  # read it (the only way) and put it back at once
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 @contextlib.contextmanager
 def atomic_write(
     target: str | os.PathLike[str],
@@ -103,16 +113,17 @@ def atomic_write(
 
     On any exception (Ctrl-C, SIGTERM and SIGHUP included) the temporary file is removed and ``target`` is
     left as it was. ``permissions`` are set on the temporary file before anything is written (e.g. 0o600 for
-    secrets). A symbolic link is written through (the file it points at is replaced, the link stays); a
-    device, pipe or directory is refused (see :func:`check_output_path`).
+    secrets); by default a file that exists keeps its mode and a new one gets what the umask allows, as a
+    plain ``open`` would give it (not the temporary file's 0o600). A symbolic link is written through (the
+    file it points at is replaced, the link stays); a device, pipe or directory is refused (see
+    :func:`check_output_path`).
     """
     path = check_output_path(target)
     directory = os.path.dirname(os.path.abspath(path))
     with signals_unwind():
         fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=directory)
         try:
-            if permissions is not None:
-                os.fchmod(fd, permissions)
+            os.fchmod(fd, permissions if permissions is not None else _mode_for(path))
             with os.fdopen(fd, mode, encoding=encoding) as fh:
                 yield fh
             os.replace(tmp, path)

@@ -18,12 +18,12 @@ def list_images(
 ) -> list[dict[str, Any]]:
     """``GET /images/json``."""
     params = {"all": all, "digests": digests, "filters": filters or None}
-    return list(client.get_json("/images/json", params=params))
+    return client.get_list("/images/json", params=params)
 
 
 def inspect_image(client: DockerClient, name: str) -> dict[str, Any]:
     """``GET /images/{name}/json``."""
-    return dict(client.get_json("/images/{}/json", name))
+    return client.get_object("/images/{}/json", name)
 
 
 def pull(
@@ -74,7 +74,7 @@ def tag_image(client: DockerClient, source: str, repository: str, tag: str | Non
 
 def history(client: DockerClient, name: str) -> list[dict[str, Any]]:
     """``GET /images/{name}/history``."""
-    return list(client.get_json("/images/{}/history", name))
+    return client.get_list("/images/{}/history", name)
 
 
 def prune(client: DockerClient, filters: dict[str, list[str]] | None = None) -> dict[str, Any]:
@@ -87,7 +87,7 @@ def search(
 ) -> list[dict[str, Any]]:
     """``GET /images/search``."""
     params = {"term": term, "limit": limit, "filters": filters or None}
-    return list(client.get_json("/images/search", params=params))
+    return client.get_list("/images/search", params=params)
 
 
 def save(client: DockerClient, names: Iterable[str]) -> Iterator[bytes]:

@@ -12,7 +12,7 @@ def list_networks(
     client: DockerClient, *, filters: dict[str, list[str]] | None = None
 ) -> list[dict[str, Any]]:
     """``GET /networks``."""
-    return list(client.get_json("/networks", params={"filters": filters or None}) or [])
+    return client.get_list("/networks", params={"filters": filters or None})
 
 
 def inspect_network(
@@ -20,7 +20,7 @@ def inspect_network(
 ) -> dict[str, Any]:
     """``GET /networks/{id}``."""
     params = {"verbose": verbose or None, "scope": scope}
-    return dict(client.get_json("/networks/{}", ident, params=params))
+    return client.get_object("/networks/{}", ident, params=params)
 
 
 def create_network(client: DockerClient, config: Mapping[str, Any]) -> dict[str, Any]:

@@ -9,12 +9,12 @@ from dshell.api.client import DockerClient
 
 def list_nodes(client: DockerClient, *, filters: dict[str, list[str]] | None = None) -> list[dict[str, Any]]:
     """``GET /nodes``."""
-    return list(client.get_json("/nodes", params={"filters": filters or None}))
+    return client.get_list("/nodes", params={"filters": filters or None})
 
 
 def inspect_node(client: DockerClient, ident: str) -> dict[str, Any]:
     """``GET /nodes/{id}`` (an ID, ID prefix or hostname)."""
-    return dict(client.get_json("/nodes/{}", ident))
+    return client.get_object("/nodes/{}", ident)
 
 
 def update_node(client: DockerClient, ident: str, spec: dict[str, Any], version: int) -> None:

@@ -11,12 +11,12 @@ def list_secrets(
     client: DockerClient, *, filters: dict[str, list[str]] | None = None
 ) -> list[dict[str, Any]]:
     """``GET /secrets``."""
-    return list(client.get_json("/secrets", params={"filters": filters or None}))
+    return client.get_list("/secrets", params={"filters": filters or None})
 
 
 def inspect_secret(client: DockerClient, ident: str) -> dict[str, Any]:
     """``GET /secrets/{id}`` (an ID, ID prefix or name)."""
-    return dict(client.get_json("/secrets/{}", ident))
+    return client.get_object("/secrets/{}", ident)
 
 
 def create_secret(client: DockerClient, spec: dict[str, Any]) -> str:

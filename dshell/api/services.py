@@ -12,12 +12,12 @@ def list_services(
     client: DockerClient, *, filters: dict[str, list[str]] | None = None, status: bool = False
 ) -> list[dict[str, Any]]:
     """``GET /services``; with ``status`` each carries ``ServiceStatus`` (running/desired task counts)."""
-    return list(client.get_json("/services", params={"filters": filters or None, "status": status}))
+    return client.get_list("/services", params={"filters": filters or None, "status": status})
 
 
 def inspect_service(client: DockerClient, ident: str, *, insert_defaults: bool = False) -> dict[str, Any]:
     """``GET /services/{id}`` (an ID, ID prefix or name)."""
-    return dict(client.get_json("/services/{}", ident, params={"insertDefaults": insert_defaults}))
+    return client.get_object("/services/{}", ident, params={"insertDefaults": insert_defaults})
 
 
 def create_service(

@@ -9,7 +9,7 @@ from dshell.api.client import DockerClient
 
 def inspect_swarm(client: DockerClient) -> dict[str, Any]:
     """``GET /swarm``: the swarm (a manager only; 503 elsewhere)."""
-    return dict(client.get_json("/swarm"))
+    return client.get_object("/swarm")
 
 
 def init_swarm(client: DockerClient, request: dict[str, Any]) -> str:

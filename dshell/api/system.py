@@ -11,17 +11,17 @@ from dshell.api.streams import iter_json_documents
 
 def version(client: DockerClient) -> dict[str, Any]:
     """``GET /version``."""
-    return dict(client.get_json("/version"))
+    return client.get_object("/version")
 
 
 def info(client: DockerClient) -> dict[str, Any]:
     """``GET /info``."""
-    return dict(client.get_json("/info"))
+    return client.get_object("/info")
 
 
 def disk_usage(client: DockerClient) -> dict[str, Any]:
     """``GET /system/df``."""
-    return dict(client.get_json("/system/df"))
+    return client.get_object("/system/df")
 
 
 def prune_build_cache(

@@ -10,12 +10,12 @@ from dshell.api.client import DockerClient
 
 def list_tasks(client: DockerClient, *, filters: dict[str, list[str]] | None = None) -> list[dict[str, Any]]:
     """``GET /tasks``."""
-    return list(client.get_json("/tasks", params={"filters": filters or None}))
+    return client.get_list("/tasks", params={"filters": filters or None})
 
 
 def inspect_task(client: DockerClient, ident: str) -> dict[str, Any]:
     """``GET /tasks/{id}``."""
-    return dict(client.get_json("/tasks/{}", ident))
+    return client.get_object("/tasks/{}", ident)
 
 
 def task_logs(client: DockerClient, ident: str, params: dict[str, Any]) -> Iterator[bytes]:

@@ -10,7 +10,7 @@ from dshell.api.client import DockerClient
 
 def list_volumes(client: DockerClient, *, filters: dict[str, list[str]] | None = None) -> dict[str, Any]:
     """``GET /volumes``: ``{"Volumes": [...], "Warnings": [...]}``."""
-    return dict(client.get_json("/volumes", params={"filters": filters or None}) or {})
+    return client.get_object("/volumes", params={"filters": filters or None}, null_ok=True)
 
 
 def create_volume(
@@ -33,7 +33,7 @@ def create_volume(
 
 def inspect_volume(client: DockerClient, name: str) -> dict[str, Any]:
     """``GET /volumes/{name}``."""
-    return dict(client.get_json("/volumes/{}", name))
+    return client.get_object("/volumes/{}", name)
 
 
 def remove_volume(client: DockerClient, name: str, *, force: bool = False) -> None:

@@ -158,6 +158,22 @@ def argument(
     )
 
 
+def lazy_handler(package: str, module: str, name: str) -> Handler:
+    """A handler that imports ``package.module`` on its first call and runs its function ``name``.
+
+    Plugins declare their commands at start-up and keep the handlers' modules (and what those import) for
+    the first command that needs them: ``lazy_handler(__package__, "handlers", "ls")``.
+    """
+
+    def handler(inv: Invocation) -> Any:
+        import importlib
+
+        return getattr(importlib.import_module(f".{module}", package), name)(inv)
+
+    handler.__name__ = handler.__qualname__ = name
+    return handler
+
+
 JSON_OPTION = flag("--json", help="Print the daemon's JSON documents instead of a table")
 HELP_OPTION = flag("-h", "--help", help="Show this help")
 

@@ -68,13 +68,14 @@ class CompletionRegistry:
         if source is None:
             return []
         request.qualifier = qualifier or None
-        out: list[Candidate] = []
         try:
-            for item in source(request):
-                out.append(item if isinstance(item, Candidate) else Candidate(str(item)))
+            return [item if type(item) is Candidate else _candidate(item) for item in source(request)]
         except Exception:  # a broken source or a dead daemon must not break typing
             return []
-        return out
+
+
+def _candidate(item: Any) -> Candidate:
+    return item if isinstance(item, Candidate) else Candidate(str(item))
 
 
 @dataclass

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from dshell.api.client import DockerClient
     from dshell.core.commands import Command, Namespace
     from dshell.core.session import Session
@@ -22,6 +24,9 @@ class Invocation:
     line: str
     #: where the line comes from (``FILE:LINE`` in a script), prefixed to the error lines the renderer prints
     where: str = ""
+    #: what becomes of the handler's result: None renders it on the console; ``@all`` hands each daemon's
+    #: result to the fan-out instead (the function returns the exit status)
+    deliver: Callable[[Any], int] | None = None
 
     @property
     def client(self) -> DockerClient:

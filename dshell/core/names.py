@@ -20,19 +20,19 @@ Fetcher = Callable[["DockerClient"], list[dict[str, Any]]]
 
 
 def _containers(client: DockerClient) -> list[dict[str, Any]]:
-    return list(client.get_json("/containers/json", params={"all": 1}))
+    return client.get_list("/containers/json", params={"all": 1})
 
 
 def _images(client: DockerClient) -> list[dict[str, Any]]:
-    return list(client.get_json("/images/json"))
+    return client.get_list("/images/json")
 
 
 def _networks(client: DockerClient) -> list[dict[str, Any]]:
-    return list(client.get_json("/networks"))
+    return client.get_list("/networks")
 
 
 def _volumes(client: DockerClient) -> list[dict[str, Any]]:
-    return list(client.get_json("/volumes").get("Volumes") or [])
+    return list(client.get_object("/volumes", null_ok=True).get("Volumes") or [])
 
 
 def _swarm(path: str) -> Fetcher:
@@ -42,7 +42,7 @@ def _swarm(path: str) -> Fetcher:
         from dshell.errors import Unavailable
 
         try:
-            return list(client.get_json(path))
+            return client.get_list(path)
         except Unavailable:
             return []
 
@@ -61,6 +61,16 @@ FETCHERS: dict[str, Fetcher] = {
 T = TypeVar("T")
 
 
+class _Fetch:
+    """A fetch under way: others wait on ``done``; ``items`` is None when it failed."""
+
+    __slots__ = ("done", "items")
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.items: list[dict[str, Any]] | None = None
+
+
 class NameCache:
     """Per-kind lists of daemon objects, fetched on demand and replaced atomically."""
 
@@ -75,6 +85,7 @@ class NameCache:
         #: Bumped on every swap that changes a list, so a reader (an open completion menu) can tell whether
         #: anything changed.
         self.generation = 0
+        self._inflight: dict[str, _Fetch] = {}
 
     def get(self, kind: str, *, max_age: float | None = None) -> list[dict[str, Any]]:
         """The objects of ``kind``; refetched when older than ``max_age`` (default ``ttl``)."""
@@ -88,12 +99,30 @@ class NameCache:
                 return entry[1]
         return self.refresh(kind)
 
-    def refresh(self, kind: str) -> list[dict[str, Any]]:
-        """Fetch ``kind`` now and swap it in."""
-        fetch = self.fetchers[kind]
-        items = fetch(self._client_getter())
-        self.put(kind, items)
-        return items
+    def refresh(self, kind: str, client: DockerClient | None = None) -> list[dict[str, Any]]:
+        """Fetch ``kind`` now (through ``client``, default the session's) and swap it in. A fetch of ``kind`` already under way in another thread (the
+        refresher's, at start-up) is waited for instead of asking the daemon twice (10,000 containers: a
+        second list of them doubles the daemon's work just when the first completion waits for it)."""
+        with self._lock:
+            pending = self._inflight.get(kind)
+            mine = pending is None
+            if pending is None:
+                pending = self._inflight[kind] = _Fetch()
+        if not mine:
+            pending.done.wait()
+            if pending.items is not None:
+                return pending.items
+        try:
+            fetch = self.fetchers[kind]
+            items = fetch(client if client is not None else self._client_getter())
+            self.put(kind, items)
+            pending.items = items
+            return items
+        finally:
+            if mine:
+                with self._lock:
+                    self._inflight.pop(kind, None)
+                pending.done.set()
 
     def put(self, kind: str, items: list[dict[str, Any]]) -> None:
         """Swap in a list fetched elsewhere (e.g. by a listing command that just ran)."""

@@ -192,7 +192,8 @@ def _raw_offset(command: Command, line: str, start: int, raw_index: int) -> int 
             if tok.value.startswith("--"):
                 name, eq, _ = tok.value.partition("=")
                 opt = command.find_option(name)
-                if opt is not None and opt.takes_value and not eq:
+                takes_value = opt.takes_value if opt is not None else name == "--query"  # the layer's own
+                if takes_value and not eq:
                     next(tokens, None)
                 continue
             for pos, ch in enumerate(tok.value[1:]):

@@ -26,7 +26,7 @@ from dshell.output.render import render
 
 if TYPE_CHECKING:
     from dshell.core.commands import Command
-    from dshell.core.session import Session
+    from dshell.core.session import Daemon, Session
 
 
 def find_command(session: Session, line: str) -> tuple[Command, int] | None:
@@ -130,6 +130,8 @@ def call_and_render(invocation: Invocation) -> CommandOutcome:
     """dshell's own ``dshell_run_command``: call the command's handler and render what it returns."""
     session = invocation.session
     result = invocation.command.handler(invocation)
+    if invocation.deliver is not None:
+        return CommandOutcome(result, invocation.deliver(result))
     mode = "json" if invocation.args.get("json") else session.settings.get("output", "table")
     status = render(result, session.render_context(), session.renderers.get(mode), where=invocation.where)
     return CommandOutcome(result, status)
@@ -155,7 +157,7 @@ def execute(session: Session, line: str, *, where: str = "") -> int:
     debug = bool(session.settings.get("debug", False))
     console = session.console
     session.last_error = None
-    daemon, lost = session.daemon, None
+    daemon, lost = _daemon_of(session, line), None
     try:
         if not session.keep_results and _plain(line) and "_automation" not in session.__dict__:
             status = run_line(session, line, where=where)  # nothing for the automation layer to do
@@ -191,8 +193,19 @@ def execute(session: Session, line: str, *, where: str = "") -> int:
         console.error(prefix + session.last_error)
         status = EXIT_ERROR
     session.last_status = status
-    session.note_contact(daemon, lost)  # dshell_daemon_connected / dshell_daemon_lost
+    if daemon is not None:  # a fanned-out line reported on each of its daemons already
+        session.note_contact(daemon, lost)  # dshell_daemon_connected / dshell_daemon_lost
     return status
+
+
+def _daemon_of(session: Session, line: str) -> Daemon | None:
+    """The daemon ``line`` runs on: the current one, the one ``@NAME`` names, or None for several."""
+    if not line.lstrip().startswith("@"):
+        return session.daemon
+    from dshell.core.targets import single_target
+
+    name = single_target(session, line.lstrip())
+    return session.daemons[name] if name is not None else None
 
 
 def _plain(line: str) -> bool:

@@ -47,8 +47,8 @@ class Daemon:
 
     def summary(self) -> dict[str, Any]:
         """Engine version, API version and container counts, for the banner and toolbar."""
-        version = self.client.get_json("/version")
-        info = self.client.get_json("/info")
+        version = self.client.get_object("/version")
+        info = self.client.get_object("/info")
         return {
             "address": str(self.address),
             "engine": version.get("Version", "?"),
@@ -188,9 +188,8 @@ class Session:
         if self.plugins.deferred:
             host, registry, completers = self.plugins, self.registry, self.completers
             registry.loader = lambda names: host.load_deferred(names, registry, completers)
-        elif entry_points and save_index and index is None and not self.plugins.disabled:
-            if lazy or cmdindex.load() is None:  # the REPL loads everything: write only a missing index
-                cmdindex.save(self.plugins.build_index())
+        elif entry_points and save_index and lazy and index is None and not self.plugins.disabled:
+            cmdindex.save(self.plugins.build_index())  # a full load for want of a valid index: write one
 
     def start(self, *, config: bool = True) -> None:
         """Apply the config file (defaults and aliases), put colour and the pager around the table and JSON

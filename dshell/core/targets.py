@@ -12,11 +12,12 @@ stderr by name as soon as it fails, and merges tables and documents at the end
 from __future__ import annotations
 
 import queue
+import re
 import threading
 from typing import TYPE_CHECKING, Any
 
 from dshell.core.invocation import Invocation
-from dshell.errors import EXIT_ERROR, CommandFailed, DshellError, UsageError
+from dshell.errors import EXIT_ERROR, CommandFailed, ConnectionFailed, DshellError, UsageError
 
 if TYPE_CHECKING:
     from dshell.core.commands import Command, Namespace
@@ -24,6 +25,19 @@ if TYPE_CHECKING:
 
 #: ``@all``: every daemon of the session.
 ALL = "all"
+#: What a daemon's name may be: it follows ``@`` and is split on ``,`` there, and must not read as a pipe,
+#: redirection or ``$`` expansion (host names and ``host:port`` fit).
+NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]*")
+
+
+def check_daemon_name(name: str) -> str:
+    """``name`` if a daemon may be called so; a :class:`UsageError` saying what fits otherwise."""
+    if name == ALL or not NAME_PATTERN.fullmatch(name):
+        raise UsageError(
+            f"invalid daemon name {name!r}: letters, digits, '-', '_', '.' and ':' (starting with a letter or "
+            f"digit), and not {ALL!r}"
+        )
+    return name
 
 
 def peel(line: str) -> tuple[str, str] | None:
@@ -51,6 +65,19 @@ def resolve(session: Session, spec: str) -> list[str]:
                 f"unknown daemon: {name}{hint}", hint="'hosts' lists them, 'connect NAME URL' adds one"
             )
     return names
+
+
+def single_target(session: Session, line: str) -> str | None:
+    """The daemon a line runs on when it names exactly one with ``@NAME`` (None for ``@all``, ``@a,b``, an
+    unknown name, or no target: the fan-out reports on each daemon itself)."""
+    peeled = peel(line)
+    if peeled is None:
+        return None
+    try:
+        names = resolve(session, peeled[0])
+    except DshellError:
+        return None
+    return names[0] if len(names) == 1 else None
 
 
 def run_targeted(session: Session, line: str, *, where: str = "") -> int:
@@ -94,6 +121,7 @@ def fan_out(session: Session, names: list[str], line: str, *, where: str = "") -
 def _gather(
     session: Session, names: list[str], command: Command, args: Namespace, line: str, *, where: str
 ) -> int:
+    from dshell.api.client import DryRun
     from dshell.core.runner import describe
     from dshell.output import fanout
     from dshell.output.results import Document, Result, Table
@@ -102,17 +130,31 @@ def _gather(
     stop = threading.Event()
 
     def work(name: str) -> None:
-        status = 0
+        delivered = False
+
+        def deliver(result: Any) -> int:
+            """Hand this daemon's result, piece by piece, to the thread that prints."""
+            nonlocal delivered
+            delivered = True
+            status = 0
+            outcome = result if isinstance(result, Result) else Result(body=result)
+            for piece in fanout.pieces(outcome, stop=stop.is_set):
+                if piece.kind == "error":
+                    status = status or EXIT_ERROR
+                inbox.put((name, piece))
+            return outcome.exit_status() or status
+
+        status, lost = 0, None
         try:
-            with session.using(name):
-                result = command.handler(Invocation(session, command, args, line, where))
-                outcome = result if isinstance(result, Result) else Result(body=result)
-                for piece in fanout.pieces(outcome, stop=stop.is_set):
-                    if piece.kind == "error":
-                        status = status or EXIT_ERROR
-                    inbox.put((name, piece))
-                status = outcome.exit_status() or status
+            with session.using(name):  # through plugins' dshell_run_command wrappers, as a single command is
+                invocation = Invocation(session, command, args, line, where, deliver=deliver)
+                outcome = session.plugins.run_command(invocation)
+                # a plugin may stand in for the command (its own outcome): its result is still this daemon's
+                status = outcome.status if delivered else deliver(outcome.result) or outcome.status
+        except DryRun as exc:  # --dry-run: the request this daemon would have been sent
+            inbox.put((name, fanout.Piece("line", f"dry-run: {exc.describe()}")))
         except (DshellError, fanout.Unmergeable) as exc:
+            lost = exc if isinstance(exc, ConnectionFailed) else None
             text = describe(exc) if isinstance(exc, DshellError) else f"Error: {exc}"
             inbox.put((name, fanout.Piece("error", text)))
             status = exc.status if isinstance(exc, CommandFailed) else getattr(exc, "exit_status", EXIT_ERROR)
@@ -120,6 +162,7 @@ def _gather(
             inbox.put((name, fanout.Piece("error", f"Error: internal error: {type(exc).__name__}: {exc}")))
             status = EXIT_ERROR
         finally:
+            session.note_contact(session.daemons[name], lost)  # connected / lost, for this daemon
             inbox.put((name, status or 0))
 
     threads = [threading.Thread(target=work, args=(n,), name=f"dshell-@{n}", daemon=True) for n in names]

@@ -39,6 +39,7 @@ def rank(word: str, candidates: Iterable[Candidate]) -> list[Candidate]:
     prefix: list[Candidate] = []
     fuzzy: list[tuple[int, int, Candidate]] = []
     seen: set[str] = set()
+    search = _subsequence_pattern(low).search if low else None
     for n, c in enumerate(candidates):
         if c.text in seen:
             continue
@@ -46,13 +47,20 @@ def rank(word: str, candidates: Iterable[Candidate]) -> list[Candidate]:
         if text.startswith(low):
             prefix.append(c)
             seen.add(c.text)
-        elif low:
-            spread = _subsequence_spread(low, text)
-            if spread is not None:
-                fuzzy.append((spread, n, c))
+        elif search is not None:
+            m = search(text)
+            if m is not None:
+                fuzzy.append((m.end() - 1 - m.start(), n, c))
                 seen.add(c.text)
     fuzzy.sort(key=lambda t: (t[0], t[1]))
     return prefix + [c for _, _, c in fuzzy]
+
+
+def _subsequence_pattern(needle: str) -> re.Pattern[str]:
+    """A regex matching what :func:`_subsequence_spread` finds, in C: each next letter is found by a possessive
+    run of other letters (``[^c]*+c``), so it takes the earliest one and never backtracks."""
+    rest = "".join(f"[^{re.escape(ch)}]*+{re.escape(ch)}" for ch in needle[1:])
+    return re.compile(re.escape(needle[0]) + rest, re.S)
 
 
 def _subsequence_spread(needle: str, hay: str) -> int | None:

@@ -211,11 +211,10 @@ class Refresher:
         left: set[str] = set()
         order = sorted(kinds)
         for index, kind in enumerate(order):
-            fetch = self.daemon.names.fetchers.get(kind)
-            if fetch is None:
+            if kind not in self.daemon.names.fetchers:
                 continue
             try:
-                items = fetch(client)
+                items = self.daemon.names.refresh(kind, client)  # shares a fetch a completion started
             except DshellError as exc:
                 error = short_error(exc)
                 left = set(order[index:])
@@ -224,7 +223,6 @@ class Refresher:
                 error = f"{type(exc).__name__}: {exc}"
                 left = set(order[index:])
                 break
-            self.daemon.names.put(kind, items)
             changed = True
             if kind == "containers":
                 running, total = count_containers(items)

@@ -79,7 +79,7 @@ def state_color(cell: str) -> str | None:
 
 def color_table(columns: Sequence[str], rows: Iterable[Sequence[Any]], *, style: str = "docker") -> str:
     """A table as :func:`~dshell.output.render.format_table` draws it, with state cells coloured."""
-    from dshell.output.render import _cell
+    from dshell.output.render import _cell, column_width
     from dshell.output.safe import safe_text
 
     # escaped first (as format_table does), so that only dshell's own colour codes reach the terminal
@@ -107,7 +107,7 @@ def color_table(columns: Sequence[str], rows: Iterable[Sequence[Any]], *, style:
     pos = 0
     for w in widths:
         offsets.append(pos)
-        pos += w + len(COLUMN_GAP)
+        pos += column_width(w) + len(COLUMN_GAP)
     out = [lines[0]]
     for plain, r in zip(lines[1:], cells, strict=False):
         line = plain

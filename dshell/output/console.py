@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO, TextIO
 
 
-def _isatty(stream: object) -> bool:
+def isatty(stream: object) -> bool:
     try:
         return bool(stream.isatty())  # type: ignore[attr-defined]
     except (AttributeError, ValueError):
@@ -26,7 +26,7 @@ class Console:
 
     @property
     def is_tty(self) -> bool:
-        return _isatty(self.stdout)
+        return isatty(self.stdout)
 
     @property
     def color(self) -> bool:
@@ -69,9 +69,25 @@ class Console:
 
     def confirm(self, question: str) -> bool:
         """Ask a yes/no question on a terminal; False (do nothing) when nobody can answer."""
-        if self.stdin is None or not _isatty(self.stdin) or not self.is_tty:
+        if self.stdin is None or not isatty(self.stdin) or not self.is_tty:
             return False
         self.stdout.write(f"{question} [y/N] ")
         self.stdout.flush()
         answer = self.stdin.readline()
         return answer.strip().lower() in ("y", "yes")
+
+
+def confirm_removal(console: Console, warning: str, *, what: str) -> bool:
+    """Ask ``WARNING! …`` / ``Are you sure you want to continue? [y/N]`` before a prune, as the Docker CLI does.
+
+    True to go ahead, False for "no". When nobody can answer (stdin or stdout is not a terminal, stdin is
+    closed or missing), raise :class:`~dshell.errors.CommandFailed` ("refusing to remove WHAT without
+    confirmation") instead of removing anything unasked.
+    """
+    if console.stdin is None or not isatty(console.stdin) or not console.is_tty:
+        from dshell.errors import CommandFailed
+
+        raise CommandFailed(
+            f"refusing to remove {what} without confirmation", hint="not a terminal: use -f to prune"
+        )
+    return console.confirm(f"{warning}\nAre you sure you want to continue?")

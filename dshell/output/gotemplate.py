@@ -25,7 +25,10 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    from dshell.output.results import Result, Text
 
 __all__ = [
     "Format",
@@ -37,6 +40,8 @@ __all__ = [
     "go_str",
     "parse_format",
     "parse_template",
+    "render_format",
+    "render_inspect",
     "tabwrite",
 ]
 
@@ -1321,3 +1326,38 @@ def tabwrite(text: str, *, minwidth: int = 10, padding: int = 3, padchar: str = 
 
     format_block(0, len(lines))
     return "".join(out)
+
+
+# --- what a command prints for --format ----------------------------------------------------------------
+
+
+def render_format(fmt: str, objects: Iterable[Any], headers: Mapping[str, str] | None, default: str) -> Text:
+    """A listing's objects through ``--format FMT`` as the Docker CLI prints them.
+
+    The bare word ``table`` means the command's ``default`` table format (only that exact word, as the
+    CLI's ``case formatter.TableFormatKey``: ``"table "`` prints an empty template, ``" table"`` the word).
+    A template error is a usage error.
+    """
+    from dshell.errors import UsageError
+    from dshell.output.results import Text
+
+    try:
+        return Text(parse_format(default if fmt == "table" else fmt).render_all(objects, headers))
+    except TemplateError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def render_inspect(fmt: str | None, documents: list[Any], errors: list[str]) -> Result:
+    """``inspect``'s output: the documents (JSON), or each through ``-f/--format FMT``, one line each;
+    ``errors`` (the names not found) go to stderr after them. A template error is a usage error."""
+    from dshell.errors import UsageError
+    from dshell.output.results import Document, Lines, Result
+
+    if not fmt:
+        return Result(Document(documents), errors=errors)
+    try:
+        template = parse_template(fmt)
+        lines = [template.execute(doc) for doc in documents]
+    except TemplateError as exc:
+        raise UsageError(str(exc)) from None
+    return Result(Lines(lines), errors=errors)

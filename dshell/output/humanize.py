@@ -10,13 +10,20 @@ from __future__ import annotations
 import math
 import re
 import time
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import datetime
 
 __all__ = [
     "ago",
+    "ansic_time",
     "bytes_size",
     "created_at",
+    "go_time",
     "human_duration",
     "human_size",
+    "natural_key",
     "parse_bytes",
     "parse_cpus",
     "parse_duration",
@@ -164,6 +171,55 @@ def parse_rfc3339(text: str) -> float:
         raise ValueError(f"invalid RFC 3339 time: {text!r}")
     seconds, nanos = _epoch(match, 0)
     return seconds + nanos / 1e9
+
+
+def _rfc3339_in_zone(text: str) -> tuple[datetime.datetime, int, str] | None:
+    """An RFC 3339 time in its own zone (whole seconds), its nanoseconds and its zone as written (``Z`` or
+    ``±hh:mm``); None when ``text`` is not one (:func:`parse_rfc3339`'s syntax and range checks)."""
+    import datetime
+
+    match = _RFC3339_RE.fullmatch(text or "")
+    if match is None:
+        return None
+    try:
+        _, nanos = _epoch(match, 0)
+    except ValueError:
+        return None
+    fields = match.groupdict()
+    zone = fields["zone"].upper()
+    tz = datetime.timezone(datetime.timedelta(seconds=_zone_offset(zone, 0)))
+    year, month, day, hour, minute, second = (
+        int(fields[k]) for k in ("year", "month", "day", "hour", "minute", "second")
+    )
+    return datetime.datetime(year, month, day, hour, minute, second, tzinfo=tz), nanos, zone
+
+
+def go_time(text: str) -> str:
+    """An RFC 3339 time as Go's ``Time.String()`` prints it: ``2024-01-02 03:04:05.5 +0000 UTC`` (``Z``), or
+    ``… +0100 +0100`` for an offset; ``text`` unchanged when it is not an RFC 3339 time."""
+    parsed = _rfc3339_in_zone(text)
+    if parsed is None:
+        return text
+    when, nanos, zone = parsed
+    frac = f".{nanos:09d}".rstrip("0") if nanos else ""
+    offset = "+0000 UTC" if zone == "Z" else f"{zone.replace(':', '')} {zone.replace(':', '')}"
+    return f"{when:%Y-%m-%d %H:%M:%S}{frac} {offset}"
+
+
+def ansic_time(text: str) -> str:
+    """An RFC 3339 time as Go's ``time.ANSIC`` in its own zone (``Tue Jan  2 03:04:05 2024``), as
+    ``docker version`` prints a build time; ``text`` unchanged when it is not an RFC 3339 time."""
+    parsed = _rfc3339_in_zone(text)
+    if parsed is None:
+        return text
+    when = parsed[0]
+    return f"{when:%a %b} {when.day:2d} {when:%H:%M:%S %Y}"
+
+
+def natural_key(text: str) -> list[tuple[int, int, str]]:
+    """Sort key of the Docker CLI's ``sortorder.NaturalLess``: runs of digits compare as numbers
+    (``vol2`` before ``vol10``), as ``volume ls`` and ``network ls`` order their rows."""
+    return [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.findall(r"\d+|\D+", text)]
 
 
 def ago(ts: float | str, now: float | None = None) -> str:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from dshell.errors import CommandFailed
+from dshell.output.console import isatty
 from dshell.output.results import Binary, Document, Frames, Lines, Progress, Result, Table, Text
 from dshell.output.safe import safe_text
 
@@ -19,6 +20,14 @@ if TYPE_CHECKING:
 
 #: The Docker CLI's column gap (text/tabwriter padding 3).
 COLUMN_GAP = "   "
+#: The narrowest column the Docker CLI draws (its tabwriter's minwidth of 10, less the gap of 3).
+MIN_COLUMN = 7
+
+
+def column_width(widest_cell: int) -> int:
+    """The width a docker-style table gives a column (not the last) whose widest cell is ``widest_cell``."""
+    return max(widest_cell, MIN_COLUMN)
+
 
 Renderer = Callable[[Any, "RenderContext"], None]
 
@@ -56,7 +65,7 @@ def format_table(
             return ""
         if any(len(row) != len(header) for row in cells):
             return _format_ragged(header, cells)
-        widths = [max(map(len, col)) for col in zip(header, *cells, strict=True)]
+        widths = [column_width(max(map(len, col))) for col in zip(header, *cells, strict=True)]
         line = COLUMN_GAP.join([*(f"{{:<{w}}}" for w in widths[:-1]), "{}"]).format
         return "\n".join([line(*row).rstrip() for row in (header, *cells)])
     from tabulate import tabulate
@@ -75,6 +84,7 @@ def _format_ragged(header: list[str], cells: list[list[str]]) -> str:
                 widths[i] = max(widths[i], len(v))
             else:
                 widths.append(len(v))
+    widths = [column_width(w) for w in widths]
     lines = []
     for row in [header, *cells]:
         last = len(row) - 1
@@ -129,11 +139,15 @@ def render_common(body: Any, ctx: RenderContext) -> None:
         return
     if isinstance(body, Text):
         if body.text:
-            console.write(body.text if body.text.endswith("\n") else body.text + "\n", flush=True)
+            text = (
+                safe_text(body.text, newlines=True) if console.is_tty else body.text
+            )  # a pipe gets it as is
+            console.write(text if text.endswith("\n") else text + "\n", flush=True)
     elif isinstance(body, Lines):
         stream = console.stderr if body.stderr else console.stdout
+        clean = safe_text if isatty(stream) else None  # on a terminal: control characters shown as \x1b
         for line in body.lines:
-            stream.write(line + "\n")
+            stream.write((clean(line) if clean else line) + "\n")
             stream.flush()
     elif isinstance(body, Frames):
         write_frames(body.frames, console)

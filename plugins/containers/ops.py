@@ -201,20 +201,14 @@ def commit(inv: Invocation) -> Lines:
 
 def prune(inv: Invocation) -> Result:
     """``container prune``: remove stopped containers, after confirmation unless ``-f``."""
-    from dshell.plugin import human_size, parse_filters
+    from dshell.plugin import confirm_removal, human_size, parse_filters
 
     a = inv.args
     filters = parse_filters(a.filter)
-    if not a.force:
-        console = inv.console
-        if not console.is_tty or console.stdin is None or not console.stdin.isatty():
-            raise CommandFailed(
-                "refusing to remove containers without confirmation", hint="not a terminal: use -f to prune"
-            )
-        if not console.confirm(
-            "WARNING! This will remove all stopped containers.\nAre you sure you want to continue?"
-        ):
-            return Result()
+    if not a.force and not confirm_removal(
+        inv.console, "WARNING! This will remove all stopped containers.", what="containers"
+    ):
+        return Result()
     reply = api.prune_containers(inv.client, filters=filters)
     inv.session.names.invalidate("containers")
     deleted = reply.get("ContainersDeleted") or []

@@ -17,6 +17,7 @@ from dshell.plugin import (
     NotFound,
     Result,
     UsageError,
+    parse_duration,
     parse_key_values,
 )
 from dshell.plugin import containers_api as api
@@ -266,9 +267,72 @@ def build_create_config(a: Any, *, attach: bool = False) -> dict[str, Any]:
             "Type": a.log_driver or "",
             "Config": parse_key_values(a.log_opt, what="log option") if a.log_opt else {},
         }
+    _isolation(a, config, host)
     if host:
         config["HostConfig"] = host
     return config
+
+
+def _isolation(a: Any, config: dict[str, Any], host: dict[str, Any]) -> None:
+    """Root filesystem, name resolution, tmpfs, security, stop and health options (as the CLI maps them)."""
+    if a.read_only:
+        host["ReadonlyRootfs"] = True
+    if a.add_host:
+        for spec in a.add_host:
+            name, sep, ip = spec.partition(":")
+            if not sep or not name or not ip:
+                raise UsageError(f"invalid argument {spec!r} for --add-host: expected HOST:IP")
+        host["ExtraHosts"] = list(a.add_host)
+    if a.dns:
+        host["Dns"] = list(a.dns)
+    if a.tmpfs:
+        tmpfs: dict[str, str] = {}
+        for spec in a.tmpfs:
+            path, _, opts = spec.partition(":")
+            if not path.startswith("/"):
+                raise UsageError(f"invalid argument {spec!r} for --tmpfs: the path must be absolute")
+            tmpfs[path] = opts
+        host["Tmpfs"] = tmpfs
+    if a.security_opt:
+        host["SecurityOpt"] = list(a.security_opt)
+    if a.shm_size is not None:
+        host["ShmSize"] = a.shm_size
+    if a.stop_signal:
+        config["StopSignal"] = a.stop_signal
+    if a.stop_timeout is not None:
+        config["StopTimeout"] = a.stop_timeout
+    health = _healthcheck(a)
+    if health is not None:
+        config["Healthcheck"] = health
+
+
+def _healthcheck(a: Any) -> dict[str, Any] | None:
+    """``Config.Healthcheck`` from the ``--health-*`` options (durations in nanoseconds), or None."""
+    if a.no_healthcheck:
+        if a.health_cmd or a.health_interval or a.health_timeout or a.health_start_period or a.health_retries:
+            raise UsageError("--no-healthcheck conflicts with --health-* options")
+        return {"Test": ["NONE"]}
+    check: dict[str, Any] = {}
+    if a.health_cmd:
+        check["Test"] = ["CMD-SHELL", a.health_cmd]
+    for key, value in (
+        ("Interval", a.health_interval),
+        ("Timeout", a.health_timeout),
+        ("StartPeriod", a.health_start_period),
+    ):
+        if value:
+            try:
+                seconds = parse_duration(value)
+            except ValueError:
+                raise UsageError(f"invalid duration {value!r} for --health-{key.lower()}") from None
+            if seconds < 0:
+                raise UsageError(f"--health-{key.lower()} cannot be negative")
+            check[key] = int(seconds * 1e9)
+    if a.health_retries is not None:
+        if a.health_retries < 0:
+            raise UsageError("--health-retries cannot be negative")
+        check["Retries"] = a.health_retries
+    return check or None
 
 
 # -- creating --------------------------------------------------------------------------------------------
@@ -303,13 +367,13 @@ def create_with_pull(inv: Invocation, config: dict[str, Any], name: str | None, 
     if pull == "always":
         pull_image(inv, image)
     try:
-        reply = api.create_container(inv.client, config, name=name)
+        reply = api.create_container(inv.client, config, name=name, platform=inv.args.get("platform"))
     except NotFound as exc:
         if pull == "never" or "No such image" not in exc.message:
             raise
         inv.console.error(f"Unable to find image '{image}' locally")
         pull_image(inv, image)
-        reply = api.create_container(inv.client, config, name=name)
+        reply = api.create_container(inv.client, config, name=name, platform=inv.args.get("platform"))
     inv.session.names.invalidate("containers")
     for warning in reply.get("Warnings") or []:
         inv.console.warn(warning)

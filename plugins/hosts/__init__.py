@@ -35,7 +35,6 @@ if TYPE_CHECKING:
     )
 
 #: Names a daemon may not have: ``@all`` means every daemon.
-RESERVED = ("all",)
 HOSTS_COLUMNS = ("NAME", "URL", "ENGINE", "API", "REACHABLE", "CONTAINERS")
 
 
@@ -80,20 +79,22 @@ def hosts_(inv: Invocation) -> Table:
 
 
 def _tls(inv: Invocation) -> TLSConfig | None:
-    from dshell.plugin import TLSConfig
+    from dshell.plugin import tls_config
 
     a = inv.args
-    if not (a.tlsverify or a.tlscacert or a.tlscert or a.insecure_skip_tls_verify):
-        return None
-    if bool(a.tlscert) != bool(a.tlskey):
-        raise UsageError("connect: --tlscert and --tlskey go together")
-    verify: bool | str = False if a.insecure_skip_tls_verify else (a.tlscacert or True)
-    return TLSConfig(verify=verify, cert=(a.tlscert, a.tlskey) if a.tlscert else None)
+    return tls_config(
+        verify=a.tlsverify,
+        cacert=a.tlscacert,
+        cert=a.tlscert,
+        key=a.tlskey,
+        insecure=a.insecure_skip_tls_verify,
+    )
 
 
 def _check_name(session: Session, name: str) -> None:
-    if not name or name in RESERVED or any(c in name for c in ",@=/: \t"):
-        raise UsageError(f"invalid daemon name {name!r}: letters, digits, '-', '_' and '.'; not 'all'")
+    from dshell.plugin import check_daemon_name
+
+    check_daemon_name(name)
 
 
 def connect_(inv: Invocation) -> Result:

@@ -11,16 +11,13 @@ from dshell.plugin import (
     APIError,
     Candidate,
     Command,
-    CommandFailed,
     CompletionRequest,
-    Document,
     Lines,
     NotFound,
     Option,
     Progress,
     Result,
     Table,
-    Text,
     UsageError,
     argument,
     created_at,
@@ -149,17 +146,6 @@ def image_rows(
     return rows
 
 
-def render_format(fmt: str, objects: Iterable[dict[str, Any]], headers: dict[str, str]) -> Text:
-    """Objects through a ``--format`` template (a ``table`` format gets the CLI's aligned header)."""
-    from dshell.plugin import TemplateError, parse_format
-
-    try:
-        parsed = parse_format(fmt)
-        return Text(parsed.render_all(objects, headers))
-    except TemplateError as exc:
-        raise UsageError(str(exc)) from None
-
-
 def images(inv: Invocation) -> Any:
     a = inv.args
     filters = parse_filters(a.filter)
@@ -172,10 +158,10 @@ def images(inv: Invocation) -> Any:
         ids = dict.fromkeys(short_id(i["Id"], no_trunc=a.no_trunc) for i in items)
         return Lines(list(ids))
     if a.format and not a.json:
-        fmt = a.format
-        if fmt == "table":
-            fmt = DEFAULT_IMAGE_FORMAT
-        return render_format(fmt, image_views(items, no_trunc=a.no_trunc), IMAGE_HEADERS)
+        from dshell.plugin import render_format
+
+        views = image_views(items, no_trunc=a.no_trunc)
+        return render_format(a.format, views, IMAGE_HEADERS, DEFAULT_IMAGE_FORMAT)
     columns = list(IMAGE_COLUMNS)
     if a.digests:
         columns.insert(2, "DIGEST")
@@ -282,16 +268,9 @@ def image_inspect(inv: Invocation) -> Result:
             found.append(api.inspect_image(inv.client, name))
         except NotFound:
             errors.append(f"Error: No such image: {name}")
-    if a.format:
-        from dshell.plugin import TemplateError, parse_template
+    from dshell.plugin import render_inspect
 
-        try:
-            template = parse_template(a.format)
-            lines = [template.execute(doc) for doc in found]
-        except TemplateError as exc:
-            raise UsageError(str(exc)) from None
-        return Result(Lines(lines), errors=errors)
-    return Result(Document(found), errors=errors)
+    return render_inspect(a.format, found, errors)
 
 
 PRUNE_WARNINGS = {
@@ -300,28 +279,14 @@ PRUNE_WARNINGS = {
 }
 
 
-def can_ask(inv: Invocation) -> bool:
-    """Whether a yes/no question can be answered: stdin and stdout are a terminal."""
-    console = inv.console
-    stdin = console.stdin
-    try:
-        return stdin is not None and stdin.isatty() and console.is_tty
-    except (AttributeError, ValueError):
-        return False
-
-
 def prune(inv: Invocation) -> Lines | None:
+    from dshell.plugin import confirm_removal
+
     a = inv.args
     filters = parse_filters(a.filter)
     filters["dangling"] = ["false" if a.all else "true"]
-    if not a.force:
-        if not can_ask(inv):
-            raise CommandFailed(
-                "image prune: refusing to remove images without confirmation (not a terminal)",
-                hint="use -f/--force",
-            )
-        if not inv.console.confirm(f"{PRUNE_WARNINGS[a.all]}\nAre you sure you want to continue?"):
-            return None
+    if not a.force and not confirm_removal(inv.console, PRUNE_WARNINGS[a.all], what="images"):
+        return None
     report = api.prune(inv.client, filters)
     inv.session.names.invalidate("images")
     lines = []

@@ -7,14 +7,22 @@ imported on first use.
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from dshell.plugin import Candidate, Command, CompletionRequest, argument, flag, hookimpl, option
+from dshell.plugin import (
+    Candidate,
+    Command,
+    CompletionRequest,
+    argument,
+    flag,
+    hookimpl,
+    lazy_handler,
+    option,
+)
 
 if TYPE_CHECKING:
-    from dshell.plugin import CommandRegistry, CompletionRegistry, Invocation
+    from dshell.plugin import CommandRegistry, CompletionRegistry
 
 #: ``network ls --filter`` keys, with what each matches.
 FILTER_KEYS = {
@@ -32,16 +40,6 @@ FILTER_VALUES = {
     "type": ("custom", "builtin"),
 }
 DRIVERS = ("bridge", "host", "ipvlan", "macvlan", "null", "overlay")
-
-
-def _lazy(name: str) -> Callable[[Invocation], Any]:
-    """A handler that imports :mod:`.handlers` on its first call and runs ``name`` from it."""
-
-    def handler(inv: Invocation) -> Any:
-        return getattr(importlib.import_module(".handlers", __package__), name)(inv)
-
-    handler.__name__ = handler.__qualname__ = name
-    return handler
 
 
 # -- completion --------------------------------------------------------------------------------------------
@@ -93,7 +91,7 @@ def commands() -> list[Command]:
     return [
         Command(
             "network ls",
-            _lazy("ls"),
+            lazy_handler(__name__, "handlers", "ls"),
             "List networks",
             options=(
                 flag("-q", "--quiet", help="Only display network IDs"),
@@ -111,7 +109,7 @@ def commands() -> list[Command]:
         ),
         Command(
             "network create",
-            _lazy("create"),
+            lazy_handler(__name__, "handlers", "create"),
             "Create a network (refused when one of that name exists)",
             options=(
                 option(
@@ -138,7 +136,7 @@ def commands() -> list[Command]:
         ),
         Command(
             "network inspect",
-            _lazy("inspect"),
+            lazy_handler(__name__, "handlers", "inspect"),
             "Display detailed information on one or more networks",
             options=(
                 option(
@@ -150,7 +148,7 @@ def commands() -> list[Command]:
         ),
         Command(
             "network rm",
-            _lazy("rm"),
+            lazy_handler(__name__, "handlers", "rm"),
             "Remove one or more networks",
             options=(flag("-f", "--force", help="Do not error if the network does not exist"),),
             arguments=(argument("networks", "networks to remove", nargs="+", complete="network"),),
@@ -158,7 +156,7 @@ def commands() -> list[Command]:
         ),
         Command(
             "network connect",
-            _lazy("connect"),
+            lazy_handler(__name__, "handlers", "connect"),
             "Connect a container to a network",
             options=(
                 option(
@@ -174,7 +172,7 @@ def commands() -> list[Command]:
         ),
         Command(
             "network disconnect",
-            _lazy("disconnect"),
+            lazy_handler(__name__, "handlers", "disconnect"),
             "Disconnect a container from a network",
             options=(flag("-f", "--force", help="Force the container to disconnect from a network"),),
             arguments=(
@@ -184,7 +182,7 @@ def commands() -> list[Command]:
         ),
         Command(
             "network prune",
-            _lazy("prune"),
+            lazy_handler(__name__, "handlers", "prune"),
             "Remove all unused networks (asks first on a terminal)",
             options=(
                 flag("-f", "--force", help="Do not prompt for confirmation"),

@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from dshell.plugin import (
     APIError,
-    CommandFailed,
     Conflict,
-    Document,
     Lines,
     NotFound,
     Result,
     Table,
-    Text,
     UsageError,
+    confirm_removal,
+    go_time,
+    natural_key,
     parse_filters,
     parse_key_values,
+    render_format,
+    render_inspect,
     short_id,
 )
 from dshell.plugin import networks_api as api
@@ -41,23 +41,6 @@ HEADERS = {
     "CreatedAt": "CREATED AT",
 }
 PRUNE_WARNING = "WARNING! This will remove all custom networks not used by at least one container."
-_RFC3339 = re.compile(r"(\d{4}-\d\d-\d\d)T(\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)")
-
-
-def natural_key(text: str) -> list[Any]:
-    """Sort key of the CLI's ``sortorder.NaturalLess``: runs of digits compare as numbers."""
-    return [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.findall(r"\d+|\D+", text)]
-
-
-def go_time(text: str) -> str:
-    """An RFC 3339 time as Go's ``Time.String()`` prints it: ``2024-01-02 03:04:05.5 +0000 UTC``."""
-    m = _RFC3339.fullmatch(text or "")
-    if m is None:
-        return text
-    date, clock, frac, zone = m.groups()
-    frac = (frac or "").rstrip("0")
-    offset = "+0000 UTC" if zone == "Z" else f"{zone.replace(':', '')} {zone.replace(':', '')}"
-    return f"{date} {clock}{'.' + frac if frac else ''} {offset}"
 
 
 def network_view(n: dict[str, Any], *, no_trunc: bool = False) -> dict[str, Any]:
@@ -77,18 +60,6 @@ def network_view(n: dict[str, Any], *, no_trunc: bool = False) -> dict[str, Any]
     }
 
 
-def render_format(fmt: str, objects: Iterable[Any]) -> Text:
-    from dshell.plugin import TemplateError, parse_format
-
-    try:
-        parsed = parse_format(fmt)
-        if parsed.is_table and not parsed.text:
-            parsed = parse_format(DEFAULT_FORMAT)
-        return Text(parsed.render_all(objects, HEADERS))
-    except TemplateError as exc:
-        raise UsageError(str(exc)) from None
-
-
 def ls(inv: Invocation) -> Any:
     a = inv.args
     filters = parse_filters(a.filter)
@@ -100,7 +71,8 @@ def ls(inv: Invocation) -> Any:
     if a.quiet:
         return Lines([short_id(n["Id"], no_trunc=a.no_trunc) for n in items])
     if a.format and not a.json:
-        return render_format(a.format, (network_view(n, no_trunc=a.no_trunc) for n in items))
+        views = (network_view(n, no_trunc=a.no_trunc) for n in items)
+        return render_format(a.format, views, HEADERS, DEFAULT_FORMAT)
     rows = [
         (
             short_id(n.get("Id", ""), no_trunc=a.no_trunc),
@@ -194,15 +166,7 @@ def inspect(inv: Invocation) -> Result:
             found.append(api.inspect_network(inv.client, name, verbose=a.verbose))
         except APIError as exc:
             errors.append(f"Error response from daemon: {exc.message}")
-    if a.format:
-        from dshell.plugin import TemplateError, parse_template
-
-        try:
-            template = parse_template(a.format)
-            return Result(Lines([template.execute(doc) for doc in found]), errors=errors)
-        except TemplateError as exc:
-            raise UsageError(str(exc)) from None
-    return Result(Document(found), errors=errors)
+    return render_inspect(a.format, found, errors)
 
 
 def rm(inv: Invocation) -> Result:
@@ -243,14 +207,8 @@ def disconnect(inv: Invocation) -> None:
 def prune(inv: Invocation) -> Result:
     a = inv.args
     filters = parse_filters(a.filter)
-    if not a.force:
-        console = inv.console
-        if not console.is_tty or console.stdin is None or not console.stdin.isatty():
-            raise CommandFailed(
-                "refusing to remove networks without confirmation", hint="not a terminal: use -f to prune"
-            )
-        if not console.confirm(f"{PRUNE_WARNING}\nAre you sure you want to continue?"):
-            return Result()
+    if not a.force and not confirm_removal(inv.console, PRUNE_WARNING, what="networks"):
+        return Result()
     report = api.prune_networks(inv.client, filters=filters)
     inv.session.names.invalidate("networks")
     deleted = report.get("NetworksDeleted") or []

@@ -80,7 +80,7 @@ def send(inv: Invocation, method: str) -> Any:
         method,
         a.path,
         body=a.get("body"),
-        query=a.query,
+        query=a.param,
         headers=a.header,
         data_binary=a.data_binary,
         content_type=a.content_type,
@@ -137,8 +137,8 @@ def _handler(method: str) -> Any:
 RAW_OPTIONS = (
     option(
         "-q",
-        "--query",
-        help="Add a query parameter (key and value URL-encoded)",
+        "--param",
+        help="Add a query parameter (key and value URL-encoded; --query is the JMESPath filter of the reply)",
         repeat=True,
         metavar="KEY=VALUE",
         complete="api-query",

@@ -7,7 +7,7 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from dshell.plugin import Document, Lines, Result, Table, Text, UsageError, ellipsis, option
+from dshell.plugin import Lines, Result, Table, UsageError, ellipsis, option
 
 if TYPE_CHECKING:
     from dshell.plugin import DockerClient, Invocation
@@ -60,18 +60,6 @@ def strip_digest(image: str) -> str:
     return image.split("@", 1)[0]
 
 
-def render_format(fmt: str, objects: Iterable[dict[str, Any]], headers: dict[str, str], default: str) -> Text:
-    """Objects through a ``--format`` template (``table`` alone means the command's default table)."""
-    from dshell.plugin import TemplateError, parse_format
-
-    if fmt.strip() == "table":
-        fmt = default
-    try:
-        return Text(parse_format(fmt).render_all(objects, headers))
-    except TemplateError as exc:
-        raise UsageError(str(exc)) from None
-
-
 def listing(
     inv: Invocation,
     *,
@@ -87,6 +75,8 @@ def listing(
     if a.get("quiet"):
         return Lines([str(v[quiet_field]) for v in views])
     if a.get("format") and not a.get("json"):
+        from dshell.plugin import render_format
+
         default = "table " + "\t".join("{{." + f + "}}" for f in fields)
         return render_format(a.format, views, headers, default)
     return Table(list(columns), [tuple(v[f] for f in fields) for v in views], data)
@@ -94,16 +84,9 @@ def listing(
 
 def inspect_output(inv: Invocation, found: list[dict[str, Any]], errors: list[str]) -> Result:
     """``inspect``: the documents, or each through ``-f/--format``."""
-    if inv.args.get("format"):
-        from dshell.plugin import TemplateError, parse_template
+    from dshell.plugin import render_inspect
 
-        try:
-            template = parse_template(inv.args.format)
-            lines = [template.execute(doc) for doc in found]
-        except TemplateError as exc:
-            raise UsageError(str(exc)) from None
-        return Result(Lines(lines), errors=errors)
-    return Result(Document(found), errors=errors)
+    return render_inspect(inv.args.get("format"), found, errors)
 
 
 # -- tasks -------------------------------------------------------------------------------------------------

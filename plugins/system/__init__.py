@@ -6,14 +6,13 @@ prune, events) and :mod:`.info` (info, version), imported on first use.
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from dshell.plugin import Candidate, Command, CompletionRequest, flag, hookimpl, option
+from dshell.plugin import Candidate, Command, CompletionRequest, flag, hookimpl, lazy_handler, option
 
 if TYPE_CHECKING:
-    from dshell.plugin import CommandRegistry, CompletionRegistry, Invocation
+    from dshell.plugin import CommandRegistry, CompletionRegistry
 
 #: ``events --filter`` keys, with what each matches.
 EVENT_FILTER_KEYS = {
@@ -54,16 +53,6 @@ EVENT_ACTIONS = (
 PRUNE_FILTER_KEYS = {"label": "label key or key=value", "label!": "without this label", "until": "older than"}
 #: Filter key -> the name-cache kind whose names are its values.
 NAME_KINDS = {"container": "containers", "image": "images", "network": "networks", "volume": "volumes"}
-
-
-def _lazy(module: str, name: str) -> Callable[[Invocation], Any]:
-    """A handler that imports ``.<module>`` on its first call and runs ``name`` from it."""
-
-    def handler(inv: Invocation) -> Any:
-        return getattr(importlib.import_module(f".{module}", __package__), name)(inv)
-
-    handler.__name__ = handler.__qualname__ = name
-    return handler
 
 
 # -- completion --------------------------------------------------------------------------------------------
@@ -109,7 +98,7 @@ def commands() -> list[Command]:
     return [
         Command(
             "system df",
-            _lazy("handlers", "df"),
+            lazy_handler(__name__, "handlers", "df"),
             "Show docker disk usage (images, containers, local volumes, build cache)",
             options=(
                 flag("-v", "--verbose", help="Show detailed information on space usage"),
@@ -123,7 +112,7 @@ def commands() -> list[Command]:
         ),
         Command(
             "system prune",
-            _lazy("handlers", "prune"),
+            lazy_handler(__name__, "handlers", "prune"),
             "Remove unused data: stopped containers, unused networks, dangling images, build cache",
             options=(
                 flag("-a", "--all", help="Remove all unused images not just dangling ones"),
@@ -140,7 +129,7 @@ def commands() -> list[Command]:
         ),
         Command(
             "events",
-            _lazy("handlers", "events"),
+            lazy_handler(__name__, "handlers", "events"),
             "Get real time events from the server (Ctrl-C stops; --until ends by itself)",
             options=(
                 option(
@@ -174,7 +163,7 @@ def commands() -> list[Command]:
         ),
         Command(
             "info",
-            _lazy("info", "info"),
+            lazy_handler(__name__, "info", "info"),
             "Display system-wide information",
             options=(
                 option(
@@ -189,7 +178,7 @@ def commands() -> list[Command]:
         ),
         Command(
             "version",
-            _lazy("info", "version"),
+            lazy_handler(__name__, "info", "version"),
             "Show dshell and daemon versions (Client and Server sections, as docker version)",
             options=(
                 option(

@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 from dshell.plugin import (
     APIError,
-    CommandFailed,
     Lines,
     Result,
     Table,
     Text,
     UsageError,
     ago,
+    confirm_removal,
     containers_api,
     ellipsis,
     human_size,
@@ -38,16 +38,6 @@ DF_HEADERS = {
     "Reclaimable": "RECLAIMABLE",
 }
 ACTIVE_STATES = ("running", "paused", "restarting")
-
-
-def size3(n: float) -> str:
-    """go-units ``HumanSizeWithPrecision(n, 3)``: ``1.99MB``."""
-    units = ("B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB")
-    size, unit = float(n), 0
-    while size >= 1000.0 and unit < len(units) - 1:
-        size /= 1000.0
-        unit += 1
-    return f"{size:.3g}{units[unit]}"
 
 
 def _share(reclaimable: int, total: int) -> str:
@@ -150,7 +140,7 @@ def df_verbose(du: dict[str, Any]) -> str:
                     tag,
                     short_id(img.get("Id", "")),
                     ago(img.get("Created", 0)),
-                    size3(img.get("Size", 0)),
+                    human_size(img.get("Size", 0), 3),
                     human_size(shared) if shared != -1 else "N/A",
                     human_size(img.get("Size", 0) - shared) if shared != -1 else "N/A",
                     str(img["Containers"]) if img.get("Containers", -1) != -1 else "N/A",
@@ -168,7 +158,7 @@ def df_verbose(du: dict[str, Any]) -> str:
                 _short_image(str(c.get("Image", ""))),
                 '"' + ellipsis(str(c.get("Command", "")), 20) + '"',
                 str(local),
-                size3(c.get("SizeRw") or 0),  # the CLI leaves the virtual size out here
+                human_size(c.get("SizeRw") or 0, 3),  # the CLI leaves the virtual size out here
                 ago(c.get("Created", 0)),
                 str(c.get("Status", "")),
                 ",".join(names),
@@ -198,7 +188,7 @@ def df_verbose(du: dict[str, Any]) -> str:
             [
                 ident,
                 str(b.get("Type", "")),
-                size3(b.get("Size", 0)),
+                human_size(b.get("Size", 0), 3),
                 ago(b.get("CreatedAt", "")),
                 ago(b.get("LastUsedAt") or ""),
                 str(b.get("UsageCount", 0)),
@@ -230,17 +220,10 @@ def df(inv: Invocation) -> Any:
         return Text(df_verbose(du))
     summary = df_summary(du)
     if a.format:
-        from dshell.plugin import TemplateError, parse_format
+        from dshell.plugin import render_format
 
-        try:
-            fmt = parse_format(a.format)
-            if fmt.is_table and not fmt.text:
-                fmt = parse_format(
-                    "table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}"
-                )
-            return Text(fmt.render_all(summary, DF_HEADERS))
-        except TemplateError as exc:
-            raise UsageError(str(exc)) from None
+        default = "table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}"
+        return render_format(a.format, summary, DF_HEADERS, default)
     rows = [[s[k] for k in DF_HEADERS] for s in summary]
     return Table(DF_COLUMNS, rows, du)
 
@@ -251,7 +234,7 @@ def df(inv: Invocation) -> Any:
 def prune_warning(
     *, volumes: bool, all_images: bool, build_cache: bool, filters: dict[str, list[str]]
 ) -> str:
-    """The CLI's confirmation text for ``system prune``."""
+    """The CLI's warning before ``system prune``'s question."""
     items = ["all stopped containers", "all networks not used by at least one container"]
     if volumes:
         items.append("all anonymous volumes not used by at least one container")
@@ -266,7 +249,7 @@ def prune_warning(
     shown = sorted(f"{k}={v}" for k in ("label", "label!", "until") for v in filters.get(k, []))
     if shown:
         text += "\n  Items to be pruned will be filtered with:\n" + "".join(f"  - {f}\n" for f in shown)
-    return text + "\nAre you sure you want to continue?"
+    return text  # ends with a newline: an empty line before confirm_removal's question
 
 
 def prune(inv: Invocation) -> Result:
@@ -279,13 +262,8 @@ def prune(inv: Invocation) -> Result:
     filters = parse_filters(a.filter)
     labelled = "label" in filters or "label!" in filters
     if not a.force:
-        console = inv.console
-        if not console.is_tty or console.stdin is None or not console.stdin.isatty():
-            raise CommandFailed(
-                "refusing to remove unused data without confirmation", hint="not a terminal: use -f to prune"
-            )
         warning = prune_warning(volumes=a.volumes, all_images=a.all, build_cache=True, filters=filters)
-        if not console.confirm(warning):
+        if not confirm_removal(inv.console, warning, what="unused data"):
             return Result()
     client = inv.client
     lines: list[str] = []

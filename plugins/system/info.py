@@ -5,32 +5,19 @@ from __future__ import annotations
 import platform
 from typing import TYPE_CHECKING, Any
 
-from dshell.plugin import Document, Result, Text, UsageError, __version__, system_api
+from dshell.plugin import (
+    Document,
+    Result,
+    Text,
+    UsageError,
+    __version__,
+    ansic_time,
+    bytes_size,
+    system_api,
+)
 
 if TYPE_CHECKING:
     from dshell.plugin import Invocation
-
-
-def binary_size(n: float) -> str:
-    """go-units ``BytesSize``: binary units, 4 significant digits (``23.54GiB``)."""
-    units = ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB")
-    size, unit = float(n), 0
-    while size >= 1024.0 and unit < len(units) - 1:
-        size /= 1024.0
-        unit += 1
-    return f"{size:.4g}{units[unit]}"
-
-
-def ansic(text: str) -> str:
-    """An RFC 3339 build time as ``docker version`` shows it (Go's ``time.ANSIC``, in its own zone)."""
-    import datetime
-    import re
-
-    m = re.fullmatch(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.\d+)?(Z|[+-]\d\d:\d\d)", text)
-    if m is None:
-        return text
-    when = datetime.datetime.fromisoformat(m.group(1) + ("+00:00" if m.group(2) == "Z" else m.group(2)))
-    return f"{when:%a %b} {when.day:2d} {when:%H:%M:%S %Y}"
 
 
 def json_mode(inv: Invocation) -> bool:
@@ -103,7 +90,7 @@ def server_lines(info: dict[str, Any]) -> list[str]:
         f" OSType: {info.get('OSType', '')}",
         f" Architecture: {info.get('Architecture', '')}",
         f" CPUs: {info.get('NCPU', 0)}",
-        f" Total Memory: {binary_size(info.get('MemTotal', 0))}",
+        f" Total Memory: {bytes_size(info.get('MemTotal', 0))}",
         f" Name: {info.get('Name', '')}",
         f" ID: {info.get('ID', '')}",
         f" Docker Root Dir: {info.get('DockerRootDir', '')}",
@@ -228,7 +215,7 @@ def version_text(data: dict[str, Any]) -> str:
                 f"  API version:\t{details.get('ApiVersion', '')} (minimum version {details.get('MinAPIVersion', '')})",
                 f"  Go version:\t{details.get('GoVersion', '')}",
                 f"  Git commit:\t{details.get('GitCommit', '')}",
-                f"  Built:\t{ansic(str(details.get('BuildTime', '')))}",
+                f"  Built:\t{ansic_time(str(details.get('BuildTime', '')))}",
                 f"  OS/Arch:\t{details.get('Os', '')}/{details.get('Arch', '')}",
                 f"  Experimental:\t{details.get('Experimental', '')}",
             ]

@@ -6,15 +6,23 @@ imported on first use.
 
 from __future__ import annotations
 
-import importlib
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from dshell.plugin import Candidate, Command, CompletionRequest, argument, flag, hookimpl, option
+from dshell.plugin import (
+    Candidate,
+    Command,
+    CompletionRequest,
+    argument,
+    flag,
+    hookimpl,
+    lazy_handler,
+    option,
+)
 
 if TYPE_CHECKING:
-    from dshell.plugin import CommandRegistry, CompletionRegistry, Invocation
+    from dshell.plugin import CommandRegistry, CompletionRegistry
 
 #: ``volume ls --filter`` keys, with what each matches.
 FILTER_KEYS = {
@@ -24,16 +32,6 @@ FILTER_KEYS = {
     "name": "part of the volume name",
 }
 ANONYMOUS = re.compile(r"[0-9a-f]{64}")
-
-
-def _lazy(name: str) -> Callable[[Invocation], Any]:
-    """A handler that imports :mod:`.handlers` on its first call and runs ``name`` from it."""
-
-    def handler(inv: Invocation) -> Any:
-        return getattr(importlib.import_module(".handlers", __package__), name)(inv)
-
-    handler.__name__ = handler.__qualname__ = name
-    return handler
 
 
 # -- completion --------------------------------------------------------------------------------------------
@@ -79,7 +77,7 @@ def commands() -> list[Command]:
     return [
         Command(
             "volume ls",
-            _lazy("ls"),
+            lazy_handler(__name__, "handlers", "ls"),
             "List volumes",
             options=(
                 flag("-q", "--quiet", help="Only display volume names"),
@@ -96,7 +94,7 @@ def commands() -> list[Command]:
         ),
         Command(
             "volume create",
-            _lazy("create"),
+            lazy_handler(__name__, "handlers", "create"),
             "Create a volume (prints its name)",
             options=(
                 option(
@@ -109,7 +107,7 @@ def commands() -> list[Command]:
         ),
         Command(
             "volume inspect",
-            _lazy("inspect"),
+            lazy_handler(__name__, "handlers", "inspect"),
             "Display detailed information on one or more volumes",
             options=(
                 option(
@@ -120,7 +118,7 @@ def commands() -> list[Command]:
         ),
         Command(
             "volume rm",
-            _lazy("rm"),
+            lazy_handler(__name__, "handlers", "rm"),
             "Remove one or more volumes",
             options=(flag("-f", "--force", help="Force the removal of one or more volumes"),),
             arguments=(argument("volumes", "volumes to remove", nargs="+", complete="volume"),),
@@ -128,7 +126,7 @@ def commands() -> list[Command]:
         ),
         Command(
             "volume prune",
-            _lazy("prune"),
+            lazy_handler(__name__, "handlers", "prune"),
             "Remove unused local volumes (asks first on a terminal)",
             options=(
                 flag("-a", "--all", help="Remove all unused volumes, not just anonymous ones (API 1.42+)"),

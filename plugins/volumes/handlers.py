@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from dshell.plugin import (
     APIError,
     CommandFailed,
-    Document,
     Lines,
     NotFound,
     Result,
     Table,
-    Text,
     UsageError,
+    confirm_removal,
     human_size,
+    natural_key,
     parse_filters,
     parse_key_values,
+    render_format,
+    render_inspect,
+    version_tuple,
 )
 from dshell.plugin import volumes_api as api
 
@@ -44,11 +45,6 @@ PRUNE_ANONYMOUS = "WARNING! This will remove anonymous local volumes not used by
 PRUNE_ALL = "WARNING! This will remove all local volumes not used by at least one container."
 
 
-def natural_key(text: str) -> list[Any]:
-    """Sort key of the CLI's ``sortorder.NaturalLess``: runs of digits compare as numbers."""
-    return [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.findall(r"\d+|\D+", text)]
-
-
 def volume_view(v: dict[str, Any]) -> dict[str, Any]:
     """A volume as ``docker volume ls --format`` templates see it (fields in the CLI's JSON order)."""
     labels: dict[str, str] = v.get("Labels") or {}
@@ -69,18 +65,6 @@ def volume_view(v: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def render_format(fmt: str, objects: Iterable[Any]) -> Text:
-    from dshell.plugin import TemplateError, parse_format
-
-    try:
-        parsed = parse_format(fmt)
-        if parsed.is_table and not parsed.text:
-            parsed = parse_format(DEFAULT_FORMAT)
-        return Text(parsed.render_all(objects, HEADERS))
-    except TemplateError as exc:
-        raise UsageError(str(exc)) from None
-
-
 def ls(inv: Invocation) -> Any:
     a = inv.args
     filters = parse_filters(a.filter)
@@ -91,7 +75,7 @@ def ls(inv: Invocation) -> Any:
     if a.quiet:
         return Lines([v["Name"] for v in items])
     if a.format and not a.json:
-        return render_format(a.format, (volume_view(v) for v in items))
+        return render_format(a.format, (volume_view(v) for v in items), HEADERS, DEFAULT_FORMAT)
     rows = [(v.get("Driver", ""), v.get("Name", "")) for v in items]
     return Table(COLUMNS, rows, items)
 
@@ -118,15 +102,7 @@ def inspect(inv: Invocation) -> Result:
             found.append(api.inspect_volume(inv.client, name))
         except APIError as exc:
             errors.append(f"Error response from daemon: {exc.message}")
-    if a.format:
-        from dshell.plugin import TemplateError, parse_template
-
-        try:
-            template = parse_template(a.format)
-            return Result(Lines([template.execute(doc) for doc in found]), errors=errors)
-        except TemplateError as exc:
-            raise UsageError(str(exc)) from None
-    return Result(Document(found), errors=errors)
+    return render_inspect(a.format, found, errors)
 
 
 def rm(inv: Invocation) -> Result:
@@ -148,20 +124,10 @@ def rm(inv: Invocation) -> Result:
     return Result(Lines(done), errors=errors)
 
 
-def confirm(inv: Invocation, warning: str, what: str) -> bool:
-    """Ask before pruning, as ``container prune``/``image prune`` do; refuse when nobody can answer."""
-    console = inv.console
-    if not console.is_tty or console.stdin is None or not console.stdin.isatty():
-        raise CommandFailed(
-            f"refusing to remove {what} without confirmation", hint="not a terminal: use -f to prune"
-        )
-    return console.confirm(f"{warning}\nAre you sure you want to continue?")
-
-
 def prune(inv: Invocation) -> Result:
     a = inv.args
     filters = parse_filters(a.filter)
-    modern = tuple(int(p) for p in inv.client.api_version.split(".")) >= (1, 42)
+    modern = version_tuple(inv.client.api_version) >= (1, 42)
     warning = PRUNE_ANONYMOUS
     if a.all:
         if not modern:
@@ -174,7 +140,7 @@ def prune(inv: Invocation) -> Result:
         warning = PRUNE_ALL
     elif not modern:
         warning = PRUNE_ALL  # before API 1.42 the daemon removes named volumes too
-    if not a.force and not confirm(inv, warning, "volumes"):
+    if not a.force and not confirm_removal(inv.console, warning, what="volumes"):
         return Result()
     report = api.prune_volumes(inv.client, filters=filters)
     inv.session.names.invalidate("volumes")
