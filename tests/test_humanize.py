@@ -309,3 +309,20 @@ def test_parse_cpus(text: str, nanos: int) -> None:
 def test_parse_cpus_invalid(text: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         parse_cpus(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "quoted"),
+    [
+        ("true", '"true"'),
+        ("sh -c 'echo \"a b\"'", '"sh -c \'echo \\"a b\\"\'"'),
+        ("a\\b", '"a\\\\b"'),
+        ("tab\there\nnl", '"tab\\there\\nnl"'),
+        ("\x1b[2J\x07", '"\\x1b[2J\\a"'),
+        ("nbsp\u00a0é", '"nbsp\\u00a0é"'),
+    ],
+)
+def test_go_quote_matches_strconv_quote(text: str, quoted: str) -> None:
+    from dshell.output.humanize import go_quote
+
+    assert go_quote(text) == quoted

@@ -203,7 +203,7 @@ def go_time(text: str) -> str:
     when, nanos, zone = parsed
     frac = f".{nanos:09d}".rstrip("0") if nanos else ""
     offset = "+0000 UTC" if zone == "Z" else f"{zone.replace(':', '')} {zone.replace(':', '')}"
-    return f"{when:%Y-%m-%d %H:%M:%S}{frac} {offset}"
+    return f"{when.year:04d}-{when:%m-%d %H:%M:%S}{frac} {offset}"
 
 
 def ansic_time(text: str) -> str:
@@ -213,7 +213,7 @@ def ansic_time(text: str) -> str:
     if parsed is None:
         return text
     when = parsed[0]
-    return f"{when:%a %b} {when.day:2d} {when:%H:%M:%S %Y}"
+    return f"{when:%a %b} {when.day:2d} {when:%H:%M:%S} {when.year:04d}"
 
 
 def natural_key(text: str) -> list[tuple[int, int, str]]:
@@ -373,3 +373,28 @@ def parse_cpus(text: str) -> int:
     if nanos.denominator != 1:
         raise ValueError(f"value is too precise: {text!r}")
     return int(nanos)
+
+
+_GO_ESCAPES = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v"}
+
+
+def go_quote(text: str) -> str:
+    """``text`` as Go's ``strconv.Quote`` writes it (what ``docker ps`` shows in COMMAND): in double quotes,
+    with ``"`` and ``\\`` escaped and anything unprintable as ``\\n``, ``\\x1b``, ``\\u00a0`` …"""
+    if text.isprintable() and '"' not in text and "\\" not in text:
+        return f'"{text}"'
+    out = []
+    for ch in text:
+        if ch in ('"', "\\"):
+            out.append("\\" + ch)
+        elif ch.isprintable():
+            out.append(ch)
+        elif ch in _GO_ESCAPES:
+            out.append(_GO_ESCAPES[ch])
+        elif ord(ch) < 0x80:
+            out.append(f"\\x{ord(ch):02x}")
+        elif ord(ch) <= 0xFFFF:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(f"\\U{ord(ch):08x}")
+    return '"' + "".join(out) + '"'

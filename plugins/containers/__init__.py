@@ -24,6 +24,7 @@ from dshell.plugin import (
     argument,
     ellipsis,
     flag,
+    go_quote,
     hookimpl,
     lazy_handler,
     option,
@@ -119,7 +120,7 @@ def _labels(c: dict[str, Any]) -> dict[str, str]:
 PS_FIELDS: dict[str, Callable[[dict[str, Any], bool], Any]] = {
     "ID": lambda c, nt: short_id(c["Id"], no_trunc=nt),
     "Image": lambda c, nt: c.get("Image", ""),
-    "Command": lambda c, nt: f'"{c.get("Command", "") if nt else ellipsis(c.get("Command", ""), 20)}"',
+    "Command": lambda c, nt: go_quote(c.get("Command", "") if nt else ellipsis(c.get("Command", ""), 20)),
     "CreatedAt": lambda c, nt: _created_at(c.get("Created", 0)),
     "RunningFor": _running_for,
     "Ports": lambda c, nt: format_ports(c.get("Ports") or []),

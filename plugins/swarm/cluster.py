@@ -192,17 +192,13 @@ def node_ls(inv: Invocation) -> Any:
     if not filters:
         inv.session.names.put("nodes", items)
     me = self_node_id(inv.client)
-    items = sorted(items, key=lambda n: _natural((n.get("Description") or {}).get("Hostname", "")))
+    from dshell.plugin import natural_key
+
+    items = sorted(items, key=lambda n: natural_key((n.get("Description") or {}).get("Hostname", "")))
     views = [node_view(n, me) for n in items]
     return listing(
         inv, columns=NODE_COLUMNS, views=views, fields=NODE_FIELDS, headers=NODE_HEADERS, data=items
     )
-
-
-def _natural(text: str) -> list[Any]:
-    import re
-
-    return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text)]
 
 
 def resolve_node(client: DockerClient, ref: str) -> str:
