@@ -27,7 +27,7 @@ from dshell.api.http import WholeReply
 from dshell.cli import build_parser, fast_parse
 from dshell.core.pluginhost import find_entry_points
 from dshell.errors import DshellError, NotFound
-from dshell.output.render import COLUMN_GAP, format_table
+from dshell.output.render import format_table
 
 # -- argv --------------------------------------------------------------------------------------------------
 
@@ -309,15 +309,18 @@ def test_garbage_and_silence_become_one_line_errors() -> None:
 
 
 def _reference_table(columns: list[str], rows: list[list[str]]) -> str:
+    """Go's text/tabwriter as the Docker CLI sets it up (minwidth 10, padding 3, padchar ' '): every cell but
+    the last of a line is padded to its column's widest cell plus 3, and to at least 10."""
     widths = [len(c) for c in columns]
     for row in rows:
         for i, v in enumerate(row):
             widths[i] = max(widths[i], len(v))
+    cells = [max(w + 3, 10) for w in widths]
     last = len(columns) - 1
     lines = []
     for row in [columns, *rows]:
-        parts = [v.ljust(widths[i]) if i < last else v for i, v in enumerate(row)]
-        lines.append(COLUMN_GAP.join(parts).rstrip())
+        parts = [v.ljust(cells[i]) if i < last else v for i, v in enumerate(row)]
+        lines.append("".join(parts).rstrip())
     return "\n".join(lines)
 
 
@@ -330,9 +333,9 @@ def test_docker_table_is_the_cli_layout() -> None:
         assert format_table(columns, rows) == _reference_table(columns, rows)
     assert (
         format_table(["A", "B", "C"], [("x", None, ["p", "q"]), (1, 2.5, ())])
-        == "A   B     C\nx         p,q\n1   2.5"
+        == "A         B         C\nx                   p,q\n1         2.5"
     )
-    assert format_table(["A", "B"], [("x",), ("y", "z", "w")]) == "A   B\nx\ny   z   w"
+    assert format_table(["A", "B"], [("x",), ("y", "z", "w")]) == "A         B\nx\ny         z         w"
     assert format_table(["A"], []) == "A"
 
 

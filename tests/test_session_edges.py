@@ -139,3 +139,13 @@ def docker_count() -> int:
     from conftest import docker
 
     return len(docker("ps", "-a", "-q").stdout.split())
+
+
+def test_coloured_json_lets_only_dshells_own_escapes_through() -> None:
+    import json
+
+    from dshell.output.colors import highlight_json
+
+    painted = highlight_json(json.dumps({"name": "x\u009b2J\x7f\x1b[31m"}, ensure_ascii=False))
+    assert "\u009b" not in painted and "\x7f" not in painted
+    assert "\\x9b2J\\x7f" in painted and "\\u001b[31m" in painted  # JSON's own escape stays JSON's

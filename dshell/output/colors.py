@@ -40,7 +40,12 @@ def paint(text: str, code: str | None) -> str:
 
 
 def highlight_json(text: str) -> str:
-    """Colour keys, strings, numbers, booleans and null in JSON text (as ``format_json`` makes it)."""
+    """Colour keys, strings, numbers, booleans and null in JSON text (as ``format_json`` makes it), for a
+    terminal: what JSON leaves unescaped that a terminal would act on (DEL, C1 controls such as ``\\x9b``) is
+    shown escaped first, so only dshell's own colour codes reach it."""
+    from dshell.output.safe import safe_text
+
+    text = safe_text(text, newlines=True)
 
     def sub(m: re.Match[str]) -> str:
         if m.group("string") is not None:

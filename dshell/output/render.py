@@ -139,13 +139,13 @@ def render_common(body: Any, ctx: RenderContext) -> None:
         return
     if isinstance(body, Text):
         if body.text:
-            text = (
-                safe_text(body.text, newlines=True) if console.is_tty else body.text
-            )  # a pipe gets it as is
+            text = body.text  # a pipe gets it as is
+            if console.is_tty and not body.control:
+                text = safe_text(text, newlines=True)
             console.write(text if text.endswith("\n") else text + "\n", flush=True)
     elif isinstance(body, Lines):
         stream = console.stderr if body.stderr else console.stdout
-        clean = safe_text if isatty(stream) else None  # on a terminal: control characters shown as \x1b
+        clean = safe_text if isatty(stream) and not body.control else None  # on a terminal: shown as \x1b
         for line in body.lines:
             stream.write((clean(line) if clean else line) + "\n")
             stream.flush()

@@ -29,9 +29,12 @@ class Document:
 
 @dataclass
 class Text:
-    """Plain text, printed as it is (a newline is added if missing)."""
+    """Plain text, printed as it is (a newline is added if missing); on a terminal control characters are
+    shown escaped (``\\x1b``), unless ``control``: the text holds dshell's own colour codes around content
+    already made safe (JSON-escaped, say)."""
 
     text: str
+    control: bool = False
 
 
 @dataclass
@@ -40,6 +43,9 @@ class Lines:
 
     lines: Iterable[str]
     stderr: bool = False
+    #: the lines hold the handler's own terminal control (a live redraw, as ``stats`` draws it): printed as
+    #: they are on a terminal too, so whatever came from the daemon in them must already be made safe
+    control: bool = False
 
 
 @dataclass

@@ -108,7 +108,9 @@ def stats(inv: Invocation) -> Result:
         return Result(Table(STATS_COLUMNS, [stats_row(d) for d in docs], docs), errors=errors)
     for name in names:
         api.inspect_container(inv.client, name)  # fail now, with the daemon's message, for a bad name
-    return Result(Lines(_live(inv, names, json_out=a.json, redraw=inv.console.is_tty and not a.json)))
+    redraw = inv.console.is_tty and not a.json
+    # a redraw is dshell's own cursor control around a table whose cells format_table made safe
+    return Result(Lines(_live(inv, names, json_out=a.json, redraw=redraw), control=redraw))
 
 
 def redraw_frame(table: str, *, first: bool) -> str:

@@ -220,12 +220,13 @@ def _json_body(chunks: Iterable[bytes], *, streaming: bool, known: bool, color: 
         return (
             Document(docs[0])
             if len(docs) == 1
-            else [Text(format_doc(d, pretty=True, color=color)) for d in docs]
+            else [Text(format_doc(d, pretty=True, color=color), control=color) for d in docs]
         )
     status = StreamStatus()
     stream = status.watch(iter_json_documents(chunks))
     # an endpoint the catalogue does not know may well be one document sent in chunks: keep it readable
-    return Result(Lines(format_doc(d, pretty=not known, color=color) for d in stream), status=status)
+    lines = Lines((format_doc(d, pretty=not known, color=color) for d in stream), control=color)
+    return Result(lines, status=status)
 
 
 def _read(chunks: Iterable[bytes]) -> bytes:
