@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import requests
+from daemon_http import Reply, Session
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -170,22 +170,22 @@ def child(
 
 
 class Api:
-    """A plain requests session on the daemon, for setting up and cleaning up (never what is measured)."""
+    """A plain stdlib session on the daemon (bench/daemon_http.py), for setting up and cleaning up (never what
+    is measured)."""
 
     def __init__(self, host: str) -> None:
-        if host.startswith("unix://"):
-            import requests_unixsocket
+        self.session = Session(host)
 
-            self.session: requests.Session = requests_unixsocket.Session()
-            self.base = "http+unix://" + host.removeprefix("unix://").replace("/", "%2F")
-        else:
-            self.session = requests.Session()
-            self.session.trust_env = False
-            self.base = "http://" + host.removeprefix("tcp://")
-
-    def call(self, method: str, path: str, **kw: Any) -> requests.Response:
-        kw.setdefault("timeout", 600)
-        resp = self.session.request(method, self.base + path, **kw)
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        timeout: float = 600,
+    ) -> Reply:
+        resp = self.session.request(method, path, params=params, json_body=json, timeout=timeout)
         if resp.status_code >= 400:
             raise BenchError(f"{method} {path}: {resp.status_code} {resp.text.strip()}")
         return resp
@@ -195,7 +195,7 @@ class Api:
         return str(self.call("POST", "/containers/create", params={"name": name}, json=body).json()["Id"])
 
     def remove_container(self, ident: str) -> None:
-        with contextlib.suppress(BenchError, requests.RequestException):
+        with contextlib.suppress(BenchError, OSError):
             self.call("DELETE", f"/containers/{ident}", params={"force": "1", "v": "1"})
 
 
@@ -239,10 +239,10 @@ class Cleanup:
                         self.api.call("DELETE", f"/images/{tag}", params={"force": "1"})
 
     def run(self) -> None:
-        with contextlib.suppress(BenchError, requests.RequestException):
+        with contextlib.suppress(BenchError, OSError):
             self.remove_containers(self.containers())
         for tag in self.images:
-            with contextlib.suppress(BenchError, requests.RequestException):
+            with contextlib.suppress(BenchError, OSError):
                 self.api.call("DELETE", f"/images/{tag}", params={"force": "1"})
         for path in self.paths:
             shutil.rmtree(path, ignore_errors=True)
@@ -460,22 +460,23 @@ def case_oneshot(b: Bench) -> None:
         variants.append(("docker-py script", child([b.python, str(script), b.host], env=env)))
     except ImportError:
         b.notes.append("docker-py is not installed (pip install -r bench/requirements.txt): no docker-py row")
-    variants += [
-        ("python -c pass (interpreter floor)", child([b.python, "-c", "pass"], env=env)),
-        ("python -c 'import requests'", child([b.python, "-c", "import requests"], env=env)),
-        ("python -c 'import prompt_toolkit'", child([b.python, "-c", "import prompt_toolkit"], env=env)),
-    ]
+    variants.append(("python -c pass (interpreter floor)", child([b.python, "-c", "pass"], env=env)))
+    if _installed(b.python, "requests"):  # what dshell's transport no longer pays: a comparison, when there
+        variants.append(("python -c 'import requests'", child([b.python, "-c", "import requests"], env=env)))
+    variants.append(
+        ("python -c 'import prompt_toolkit'", child([b.python, "-c", "import prompt_toolkit"], env=env))
+    )
     res = alternate(variants, b.sizes.oneshot_rounds)
     d, cli = res["dshell -c 'ps -a'"], res["docker ps -a"]
     rows = [Row("dshell -c 'ps -a'", d, "1.00"), Row("docker ps -a", cli, f"dshell = {ratio(d, cli):.1f}x")]
     dpy = res.get("docker-py script")
     if dpy:
         rows.append(Row("docker-py script (no output)", dpy, f"dshell = {ratio(d, dpy):.2f}x"))
-    floor, req = res["python -c pass (interpreter floor)"], res["python -c 'import requests'"]
+    floor, req = res["python -c pass (interpreter floor)"], res.get("python -c 'import requests'")
     ptk = res["python -c 'import prompt_toolkit'"]
-    rows += [Row(floor.label, floor), Row(req.label, req), Row(ptk.label, ptk)]
+    rows += [Row(floor.label, floor), *([Row(req.label, req)] if req else []), Row(ptk.label, ptk)]
     b.oneshot = d.median
-    b.requests_import = req.median - floor.median
+    b.requests_import = req.median - floor.median if req else None
     unix = "/var/run/docker.sock"
     unix_rows: list[Row] = []
     if os.access(unix, os.R_OK | os.W_OK):
@@ -605,11 +606,8 @@ def case_session(b: Bench, count: int) -> None:
 
     session = b.session
     version = session.client.api_version
-    plain = requests.Session()
-    plain.trust_env = False
-    if b.host.startswith("unix://"):
-        plain = b.api.session
-    url = f"{b.api.base}/v{version}/containers/json"
+    plain = b.api.session  # kept-alive http.client: the bare round trip
+    url = f"/v{version}/containers/json"
 
     def dshell_ps() -> tuple[float, None]:
         start = time.perf_counter()
@@ -639,7 +637,7 @@ def case_session(b: Bench, count: int) -> None:
     res = alternate(
         [
             ("dshell: execute(session, 'ps -a')", dshell_ps),
-            ("bare round trip (kept-alive requests, body read)", floor),
+            ("bare round trip (kept-alive http.client, body read)", floor),
             ("bare round trip + JSON decode", floor_json),
             ("dshell: the ps handler alone (request, decode, rows)", handler_only),
         ],
@@ -647,7 +645,7 @@ def case_session(b: Bench, count: int) -> None:
         warmup=2,
     )
     d = res["dshell: execute(session, 'ps -a')"]
-    f = res["bare round trip (kept-alive requests, body read)"]
+    f = res["bare round trip (kept-alive http.client, body read)"]
     fj = res["bare round trip + JSON decode"]
     h = res["dshell: the ps handler alone (request, decode, rows)"]
     # render 1,000 rows, exactly the table ps -a returns
@@ -739,6 +737,12 @@ def case_completion(b: Bench, names: list[str]) -> None:
 # -- case 4 --------------------------------------------------------------------------------------------------
 
 
+def _installed(python: str, module: str) -> bool:
+    """Whether ``python`` can import ``module`` (without importing it here)."""
+    probe = f"import importlib.util, sys; sys.exit(importlib.util.find_spec({module!r}) is None)"
+    return subprocess.run([python, "-c", probe], check=False, capture_output=True).returncode == 0
+
+
 def make_log_container(b: Bench, size: int) -> str:
     """A stopped container whose json-file log holds ``size`` bytes of output (lines of 1 KiB)."""
     name = f"{PREFIX}{RUN_ID}-logs"
@@ -746,10 +750,9 @@ def make_log_container(b: Bench, size: int) -> str:
     ident = b.api.create(
         name, ["sh", "-c", script], b.image, HostConfig={"LogConfig": {"Type": "json-file", "Config": {}}}
     )
-    wait = b.api.session.post(
-        f"{b.api.base}/containers/{ident}/wait", params={"condition": "next-exit"}, stream=True, timeout=600
-    )
     b.api.call("POST", f"/containers/{ident}/start")
+    # started: "not-running" now waits for it to exit, or answers at once if it already has
+    wait = b.api.call("POST", f"/containers/{ident}/wait", params={"condition": "not-running"})
     status = json.loads(wait.content or b"{}").get("StatusCode")
     if status != 0:
         raise BenchError(f"the log generator exited {status}")
@@ -1159,7 +1162,7 @@ def case_scale(b: Bench) -> None:
             session.load_plugins()
             session.start(config=False)
             version = session.client.api_version
-            url = f"{api.base}/v{version}/containers/json"
+            url = f"/v{version}/containers/json"
             for count in steps:
                 names = [f"{PREFIX}{RUN_ID}-c{i:05d}" for i in range(len(made), count)]
                 with ThreadPoolExecutor(16) as pool:
@@ -1203,10 +1206,7 @@ def case_scale(b: Bench) -> None:
                 mine.times.append(_timed(lambda: execute(session, line)))
                 daemon.times.append(
                     _timed(
-                        lambda: [
-                            api.session.get(f"{api.base}/v{version}/containers/{n}/json").content
-                            for n in some
-                        ]
+                        lambda: [api.session.get(f"/v{version}/containers/{n}/json").content for n in some]
                     )
                 )
             rows += [
@@ -1314,7 +1314,7 @@ def machine_facts(b: Bench) -> list[str]:
         f"machine: {platform.node()}, {cpu}, {os.cpu_count()} cores, {mem}, {platform.platform()}",
         f"python: {platform.python_version()} ({b.python})",
         f"dshell {dshell.__version__} (commit {git or '?'}{', with uncommitted changes' if dirty else ''}); "
-        f"requests {_version('requests')}, urllib3 {_version('urllib3')}, prompt_toolkit {_version('prompt_toolkit')}, "
+        f"httptools {_version('httptools')}, prompt_toolkit {_version('prompt_toolkit')}, "
         f"pluggy {_version('pluggy')}, tabulate {_version('tabulate')}",
         f"Docker CLI: {cli} ({b.docker}); docker-py {_version('docker')}",
         f"daemon: Docker Engine {server.get('Version')} (API {server.get('ApiVersion')}) at {b.host}",
