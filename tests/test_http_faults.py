@@ -299,3 +299,20 @@ def test_a_stream_closed_from_another_thread_ends_quietly() -> None:
         assert next(blocks) == b"hi"
         threading.Timer(0.2, got.close).start()
         assert list(blocks) == []
+
+
+@pytest.mark.parametrize("raised", [KeyboardInterrupt, SystemExit])
+def test_an_interrupt_inside_a_parser_callback_is_not_taken_for_a_bad_reply(
+    raised: type[BaseException],
+) -> None:
+    """Ctrl-C or SIGTERM (raised by a signal handler) can land while llhttp is in a callback: it must go on as
+    itself, not read as a malformed reply (it once became "ValueError: subsection not found")."""
+    from dshell.api.http.connection import ReplyReader
+
+    class Interrupted(ReplyReader):
+        def on_body(self, data: bytes) -> None:  # the parser looks its callbacks up when it is made
+            raise raised
+
+    reader = Interrupted("test")
+    with pytest.raises(raised):
+        reader.feed(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc")

@@ -229,7 +229,8 @@ def test_a_signal_during_export_removes_the_part_file(prefix: str, tmp_path: Pat
         assert time.monotonic() < deadline and proc.poll() is None, "no .part file appeared"
         time.sleep(0.005)
     proc.send_signal(sig)
-    assert proc.wait(timeout=20) == 128 + sig
+    status = proc.wait(timeout=20)
+    assert status == 128 + sig, proc.stderr.read() if proc.stderr else ""
     assert os.listdir(tmp_path) == []
 
 

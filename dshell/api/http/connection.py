@@ -215,7 +215,10 @@ class ReplyReader:
             self.upgraded = True
             self.done = True
             self.rest = data[int(up.args[0]) :]
-        except httptools.HttpParserCallbackError:
+        except httptools.HttpParserCallbackError as exc:
+            raised = exc.__context__  # what the callback raised (llhttp hands back only that it failed)
+            if raised is not None and not isinstance(raised, _Stop):
+                raise raised from None  # Ctrl-C, SIGTERM/SIGHUP (Terminated) landing inside a callback
             if self.fault is not None:
                 raise MalformedReply(self.where, self.fault) from None
             self._after_stop()
