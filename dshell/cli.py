@@ -6,6 +6,7 @@ argparse only for ``--help``, ``--version`` and a command line :func:`fast_parse
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Sequence
@@ -235,6 +236,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 141
     except ExitRequested as exc:
         return exc.status
+    except SystemExit as exc:
+        from dshell.api.files import Terminated
+
+        if not isinstance(exc, Terminated):
+            raise
+        # SIGTERM or SIGHUP: the session has unwound (terminal modes restored, temporary files removed, the
+        # session closed); leave now, without waiting on helper threads (a blocked completion or history
+        # thread of prompt-toolkit's executor would otherwise hold the exit)
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        os._exit(exc.code if isinstance(exc.code, int) else EXIT_ERROR)
     except DshellError as exc:
         from dshell.core.runner import describe
 

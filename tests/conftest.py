@@ -148,3 +148,17 @@ def docker_cli() -> str:
     if not path:
         pytest.skip("docker CLI not installed")
     return path
+
+
+TLS_CERTS = Path(os.environ.get("DSHELL_TLS_CERTS", "/var/lib/dshell-tls-certs"))
+
+
+@pytest.fixture(scope="session")
+def tlsd() -> Path:
+    """The private ``--tlsverify`` daemon on 127.0.0.1:2376 (scripts/tlsd.sh, started once, idempotently, as
+    root); its certificate directory. Shared by the TLS and the docker-context tests."""
+    if os.geteuid() != 0 or not shutil.which("dockerd"):
+        pytest.skip("the TLS daemon needs root and dockerd")
+    root = Path(__file__).resolve().parent.parent
+    subprocess.run(["bash", str(root / "scripts" / "tlsd.sh")], check=True, capture_output=True, timeout=120)
+    return TLS_CERTS

@@ -69,10 +69,8 @@ def test_unknown_context(home: dict[str, str]) -> None:
     assert r.status == 2 and "no daemon or docker context named 'nosuch'" in r.err
 
 
-def test_context_tls_material(home: dict[str, str], tmp_path: Path) -> None:
-    certs = Path("/var/lib/dshell-tls-certs")
-    if not (certs / "ca.pem").is_file():
-        pytest.skip("the TLS daemon's certificates are not there (tests/test_tls.py starts it)")
+def test_context_tls_material(home: dict[str, str], tlsd: Path) -> None:
+    certs = tlsd  # the TLS daemon, started by the shared fixture
     write_context(Path(home["HOME"]), "tlsd", "tcp://127.0.0.1:2376", tls_dir=certs)
     r = run_dshell("tlsd", "-c", "version --json", env=home)
     assert r.status == 0, r.err

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import time
 from collections.abc import Iterator
@@ -21,15 +20,6 @@ URL = "tcp://127.0.0.1:2376"
 SOCK = "unix:///run/dshell-tls.sock"
 
 pytestmark = pytest.mark.daemon
-
-
-@pytest.fixture(scope="session")
-def tlsd() -> Path:
-    """The TLS daemon (started once, idempotently); its certificate directory."""
-    if os.geteuid() != 0 or not shutil.which("dockerd"):
-        pytest.skip("the TLS daemon needs root and dockerd")
-    subprocess.run(["bash", str(ROOT / "scripts" / "tlsd.sh")], check=True, capture_output=True, timeout=120)
-    return CERTS
 
 
 def flags(certs: Path, *, ca: Path | None = None, client: bool = True) -> list[str]:
