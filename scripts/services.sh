@@ -140,12 +140,26 @@ live_dockerd_pid() {
     done
 }
 
+# The default bridge of the daemon we started. Another dockerd started with --bridge none deletes the host's
+# docker0 (and some daemon versions remove a stale bridge at start-up); then no container of the main daemon
+# can start ("could not find bridge docker0"). Put it back as dockerd makes it: 172.17.0.1/16, up.
+ensure_default_bridge() {
+    [ -z "${DSHELL_SVC_DOCKER_SOCK:-}" ] || return 0 # a scratch daemon of the start-up tests: not ours to fix
+    ip link show docker0 >/dev/null 2>&1 && return 0
+    need_root "restoring the docker0 bridge"
+    ip link add docker0 type bridge
+    ip addr add 172.17.0.1/16 dev docker0
+    ip link set docker0 up
+    log "dockerd: the docker0 bridge had been deleted (by another dockerd?); restored it"
+}
+
 ensure_dockerd() {
     local unix_ok=0 tcp_ok=0
     ping_unix && unix_ok=1
     ping_tcp && tcp_ok=1
     if [ $unix_ok -eq 1 ] && [ $tcp_ok -eq 1 ]; then
         log "dockerd: already answering on unix://$UNIX_SOCK and tcp://$TCP_ADDR"
+        ensure_default_bridge
         return
     fi
     if [ $unix_ok -eq 1 ]; then

@@ -19,7 +19,7 @@ import contextlib
 import io
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import IO, TYPE_CHECKING, Any
 
 from dshell.core.lexer import UnterminatedQuote, iter_tokens, quote_word, split
@@ -477,7 +477,7 @@ class _Recording(RendererRegistry):
                 auto.last_result = body.text.rstrip("\n")
             elif isinstance(body, Lines) and not body.stderr:
                 kept: list[str] = []
-                renderer(Lines(_tee(body.lines, kept)), ctx)
+                renderer(replace(body, lines=_tee(body.lines, kept)), ctx)  # stderr, control kept
                 auto.last_result = "\n".join(kept)
                 return
             renderer(body, ctx)
