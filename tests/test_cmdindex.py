@@ -151,6 +151,8 @@ def test_a_stale_index_is_rebuilt(tmp_path: Path) -> None:
     os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
     status, out, _, err = one_shot(tmp_path, "-c", "hello4p", path=site)
     assert (status, out.strip()) == (0, "hello from a plugin"), err
+    # rebuilt in place: one index file for this installation, not one per change
+    assert [p.name.startswith("commands-") for p in (tmp_path / "dshell").iterdir()] == [True]
 
 
 def test_groups_join_plugins_that_share_a_name() -> None:

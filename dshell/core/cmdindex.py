@@ -82,12 +82,16 @@ class CommandIndex:
 
 
 def cache_path(key: list[Any] | None = None) -> str:
-    """``$XDG_CACHE_HOME/dshell/commands-CRC.json`` (default ``~/.cache``), one file per key: ``dshell`` and
-    ``python -m dshell`` (whose ``sys.path`` starts with the working directory) do not evict each other."""
+    """``$XDG_CACHE_HOME/dshell/commands-CRC.json`` (default ``~/.cache``), one file per installation: the
+    name comes from the key without its modification times (``dshell`` and ``python -m dshell``, whose
+    ``sys.path`` starts with the working directory, still do not evict each other), so a reinstall replaces
+    its file instead of adding one; :func:`load` compares the whole key kept inside."""
     import zlib
 
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    crc = zlib.crc32(repr(key if key is not None else fingerprint()).encode())
+    version, python, prefix, dirs = key if key is not None else fingerprint()
+    stable = [version, python, prefix, [entry for entry, _ in dirs]]
+    crc = zlib.crc32(repr(stable).encode())
     return os.path.join(base, "dshell", f"commands-{crc:08x}.json")
 
 
@@ -127,18 +131,16 @@ def load(path: str | None = None) -> CommandIndex | None:
 
 def save(index: CommandIndex, path: str | None = None) -> None:
     """Write ``index`` atomically; a cache that cannot be written is no error."""
+    from dshell.api.files import atomic_write
+    from dshell.errors import DshellError
+
     path = path or cache_path(index.key)
-    tmp = f"{path}.{os.getpid()}.tmp"
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(tmp, "w", encoding="utf-8") as fh:
+        with atomic_write(path, mode="w", encoding="utf-8", prefix=".commands-", suffix=".tmp") as fh:
             json.dump(index.to_json(), fh)
-        os.replace(tmp, path)
-    except OSError:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+    except (OSError, DshellError):
+        pass
 
 
 def module_file(obj: object) -> str:

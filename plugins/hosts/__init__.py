@@ -91,19 +91,13 @@ def _tls(inv: Invocation) -> TLSConfig | None:
     )
 
 
-def _check_name(session: Session, name: str) -> None:
-    from dshell.plugin import check_daemon_name
-
-    check_daemon_name(name)
-
-
 def connect_(inv: Invocation) -> Result:
     """``connect NAME URL``: add a daemon (or point NAME elsewhere); it is reached on first use."""
-    from dshell.plugin import parse_target, security_warnings
+    from dshell.plugin import check_daemon_name, parse_target, security_warnings
 
     session = inv.session
     name, url = inv.args.name, inv.args.url
-    _check_name(session, name)
+    check_daemon_name(name)
     address = parse_target(url, tls=_tls(inv))
     for warning in security_warnings(address):
         session.console.warn(warning)
@@ -135,13 +129,13 @@ def use_(inv: Invocation) -> None:
 
 def _connect_context(session: Session, name: str) -> DaemonAddress:
     """Add the docker context ``name`` as the daemon ``name`` (a context that does not exist: one line)."""
-    from dshell.plugin import list_contexts
+    from dshell.plugin import check_daemon_name, list_contexts
 
     for ctx in list_contexts():
         if ctx.name == name:
             if ctx.address is None:
                 raise UsageError(f"docker context {name!r}: {ctx.error}")
-            _check_name(session, name)
+            check_daemon_name(name)
             session.add_daemon(name, ctx.address)
             return ctx.address
     from dshell.plugin import suggest
