@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Sequence
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from dshell import __version__
 from dshell.api.address import (
@@ -289,8 +289,19 @@ def _run(args: Any, console: Console) -> int:
     if args.timeout:
         session.set("timeout", str(args.timeout))
     session.start()
-    if args.command is not None and not args.dry_run:
-        session.keep_results = False  # one line, nothing after it reads $_: runner.execute's plain path
+    script: BinaryIO | None = None
+    if args.file is not None and args.file != "-":
+        try:
+            script = open(args.file, "rb")  # noqa: SIM115 (closed below); decoded line by line
+        except OSError as exc:
+            session.close()
+            console.error(f"dshell: cannot read {args.file}: {exc.strerror or exc}")
+            return EXIT_ERROR
+    if not args.dry_run and (
+        args.command is not None or (script is not None and not _mentions_dollar(script))
+    ):
+        # one line, or a file where no line can read $_ or a variable: runner.execute's plain path
+        session.keep_results = False
     else:
         from dshell.core.variables import state
 
@@ -302,7 +313,7 @@ def _run(args: Any, console: Console) -> int:
             from dshell.core.runner import execute
 
             status = execute(session, args.command)
-            if "_automation" in session.__dict__:  # the line used the automation layer: it may have deferred
+            if session.uses_automation:  # the line used the automation layer: it may have deferred
                 from dshell.core.control import run_deferred
 
                 status = run_deferred(session, status)
@@ -310,23 +321,51 @@ def _run(args: Any, console: Console) -> int:
         if args.file is not None:
             if args.file == "-":
                 return run_script(session, _stdin_lines(), "<stdin>", keep_going=args.keep_going)
+            assert script is not None
             try:
-                with open(args.file, "rb") as fh:  # decoded line by line: a bad byte costs one line
-                    return run_script(session, fh, args.file, keep_going=args.keep_going)
+                return run_script(session, script, args.file, keep_going=args.keep_going)
             except OSError as exc:
                 console.error(f"dshell: cannot read {args.file}: {exc.strerror or exc}")
                 return EXIT_ERROR
         if not sys.stdin.isatty():
             return run_script(session, _stdin_lines(), "<stdin>", keep_going=args.keep_going)
-        from dshell.interactive.repl import run_repl
+        from dshell.api.files import signals_unwind
+        from dshell.interactive import instant
 
-        console.interactive = True
-        status = run_repl(session)
+        with signals_unwind():  # SIGTERM/SIGHUP before the line editor is up: the terminal is put back too
+            shown = instant.show(session)  # the prompt before prompt-toolkit's import, which costs the most
+            try:
+                from dshell.interactive.repl import run_repl
+
+                console.interactive = True
+                status = run_repl(session, shown)
+            finally:
+                if shown is not None:
+                    shown.release()
         from dshell.core.control import run_deferred
 
         return run_deferred(session, status)  # what was deferred at the prompt runs on leaving it
     finally:
+        if script is not None:
+            script.close()
         session.close()
+
+
+def _mentions_dollar(fh: BinaryIO) -> bool:
+    """Whether a script file has a ``$`` anywhere (a variable, ``$_``, ``$1``): only then do its results need
+    keeping. A file that cannot be read twice (a pipe) counts as having one."""
+    try:
+        if not fh.seekable():
+            return True
+        found = False
+        for chunk in iter(lambda: fh.read(1 << 16), b""):
+            if b"$" in chunk:
+                found = True
+                break
+        fh.seek(0)
+    except OSError:
+        return True
+    return found
 
 
 def _stdin_lines() -> Any:

@@ -47,7 +47,6 @@ from dshell.core.commands import (
     flag,
     option,
 )
-from dshell.core.completion import Candidate, CompletionRegistry, CompletionRequest
 from dshell.core.hookspecs import hookimpl
 from dshell.core.invocation import Invocation
 from dshell.core.settings import Setting, Settings, parse_bool
@@ -118,7 +117,7 @@ if TYPE_CHECKING:
     from dshell.core.aliases import remove as remove_alias
     from dshell.core.argtypes import ellipsis, parse_filters, parse_key_values, short_id
     from dshell.core.commands import lazy_handler
-    from dshell.core.completion import complete_paths
+    from dshell.core.completion import Candidate, CompletionRegistry, CompletionRequest, complete_paths
     from dshell.core.control import defer as defer_command
     from dshell.core.control import split_condition, wait_until
     from dshell.core.helptext import command_help, group_help, overview
@@ -194,7 +193,10 @@ _LAZY: dict[str, tuple[str, str]] = {
     **{n: ("dshell.api.streams", n) for n in ("iter_frames", "iter_json_documents", "iter_lines")},
     **{n: ("dshell.core.argtypes", n) for n in ("ellipsis", "parse_filters", "parse_key_values", "short_id")},
     "lazy_handler": ("dshell.core.commands", "lazy_handler"),
-    "complete_paths": ("dshell.core.completion", "complete_paths"),
+    **{
+        n: ("dshell.core.completion", n)
+        for n in ("Candidate", "CompletionRegistry", "CompletionRequest", "complete_paths")
+    },
     "defer_command": ("dshell.core.control", "defer"),
     **{n: ("dshell.core.control", n) for n in ("split_condition", "wait_until")},
     "Capture": ("dshell.core.variables", "Capture"),

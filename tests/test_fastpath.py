@@ -452,3 +452,49 @@ def test_lean_streams_logs_save_and_errors(prefix: str) -> None:
     events.close()
     assert c.get_json("/version")["ApiVersion"]
     c.close()
+
+
+def _script_modules(tmp_path: Path, text: str) -> tuple[int, str, list[str]]:
+    script = tmp_path / "lines.dsh"
+    script.write_text(text)
+    code = (
+        "import sys, io\n"
+        "from dshell.cli import main\n"
+        "out = sys.stdout\n"
+        "sys.stdout = io.StringIO()\n"
+        f"status = main([{TCP!r}, '-f', {str(script)!r}])\n"
+        "out.write(repr((status, sys.stdout.getvalue(), sorted(sys.modules))))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tempfile.gettempdir(),
+    )
+    status, out, modules = ast.literal_eval(proc.stdout)
+    assert status == 0, proc.stderr
+    return status, out, modules
+
+
+AUTOMATION = {"dshell.core.pipeline", "dshell.core.variables", "dshell.core.expand", "dshell.core.control"}
+
+
+def test_script_without_dollar_skips_the_automation_layer(tmp_path: Path) -> None:
+    """No line of a file without ``$`` can read ``$_`` or a variable: its plain lines take the -c path."""
+    need_daemon()
+    _, out, modules = _script_modules(
+        tmp_path, "version --format '{{.Server.APIVersion}}'\n# a comment\nps -a -q\n"
+    )
+    assert out.splitlines()[0].startswith("1.")
+    assert AUTOMATION.isdisjoint(modules), AUTOMATION & set(modules)
+
+
+def test_script_with_dollar_keeps_results(tmp_path: Path) -> None:
+    need_daemon()
+    text = "version --format '{{.Server.APIVersion}}'\necho got $_\n"
+    _, out, modules = _script_modules(tmp_path, text)
+    first, second = out.splitlines()
+    assert second == f"got {first}"
+    assert "dshell.core.pipeline" in modules

@@ -163,12 +163,13 @@ def test_sighup_at_the_prompt_restores_the_terminal(daemon: str, tmp_path: Path,
     pexpect = pytest.importorskip("pexpect")
     env = {**os.environ, "TERM": "xterm", "PROMPT_TOOLKIT_NO_CPR": "1", "XDG_DATA_HOME": str(tmp_path)}
     child = pexpect.spawn(DSHELL, [daemon], env=env, encoding="utf-8", timeout=15)
-    child.expect("to leave")
-    before = termios.tcgetattr(child.child_fd)
-    deadline = time.monotonic() + 10
-    while termios.tcgetattr(child.child_fd)[3] == before[3]:  # wait for the prompt's raw mode
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    before = termios.tcgetattr(child.child_fd)  # as the shell left it: dshell has not started yet
+    child.expect("to leave")  # the instant prompt (no echo) or the line editor (raw mode): not `before`
+    if how == "SIGTERM":  # also once the line editor is reading: its raw mode turns ISIG off too
+        deadline = time.monotonic() + 10
+        while termios.tcgetattr(child.child_fd)[3] & termios.ISIG:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
     raw = termios.tcgetattr(child.child_fd)
     if how == "eof":
         child.sendcontrol("d")
@@ -211,6 +212,11 @@ def wait_for(predicate: Any, timeout: float) -> float:
 
 def names_of(s: Any) -> set[str]:
     return {n.lstrip("/") for c in s.names.peek("containers") or [] for n in c.get("Names") or []}
+
+
+def state_of(s: Any, name: str) -> str:
+    found = [c for c in s.names.peek("containers") or [] if f"/{name}" in (c.get("Names") or [])]
+    return str(found[0].get("State")) if found else ""
 
 
 def test_a_quiet_events_stream_is_healthy(daemon: str, prefix: str) -> None:
@@ -266,10 +272,11 @@ def test_a_failed_fetch_is_retried_not_lost(daemon: str, prefix: str) -> None:
         docker("create", "--network", "none", "--name", name, IMAGE, "true")
         wait_for(lambda: name in names_of(s), 2)
         failing[0] = True
-        docker("rm", name)
+        # a start is not applied in place (create, destroy and rename are): it makes the refresher list again
+        docker("start", name)
         wait_for(lambda: refresher.status.error != "", 2)  # the fetch after the event failed
         failing[0] = False
-        wait_for(lambda: name not in names_of(s), 2)  # and was retried as soon as it could work
+        wait_for(lambda: state_of(s, name) == "exited", 2)  # and was retried as soon as it could work
         wait_for(lambda: refresher.status.error == "", 2)
     finally:
         refresher.stop()

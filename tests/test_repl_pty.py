@@ -230,6 +230,12 @@ def test_tmux_shows_the_toolbar_and_completion_menu(env: dict[str, str], daemon:
                     raise AssertionError(f"{text!r} not on screen:\n{shown}")
                 time.sleep(0.1)
 
+        screen_has("2375>", 15)  # the instant prompt (dshell.interactive.instant): type at once
+        tmux("send-keys", "-t", "0", "version --format 'api={{.Server.ApiVersion}}'", "Enter")
+        shown = screen_has("api=1.")
+        typed = [line for line in shown.splitlines() if "version --format" in line]
+        assert len(typed) == 1 and typed[0].startswith("dshell "), shown  # one prompt, one echo of the line
+        assert shown.count("type 'help' for commands") == 1, shown
         shown = screen_has("containers │ output: table")
         assert re.search(r"│ \d+ running / \d+ containers", shown) and "API 1." in shown
         tmux("send-keys", "-t", "0", "ps --f")
@@ -245,3 +251,36 @@ def test_tmux_shows_the_toolbar_and_completion_menu(env: dict[str, str], daemon:
             time.sleep(0.1)
     finally:
         subprocess.run(["tmux", "-L", sock, "kill-server"], check=False, capture_output=True)
+
+
+def test_instant_prompt_keeps_what_is_typed_before_the_editor_reads(term: Term) -> None:
+    """The instant prompt (dshell.interactive.instant) is on the screen before prompt-toolkit is imported;
+    a line typed at once waits in the terminal and runs once the line editor reads it."""
+    term.prompt()  # the instant prompt: prompt-toolkit may not be imported yet
+    term.send("version --format 'api={{.Server.ApiVersion}}'\r")
+    term.wait(r"api=1\.\d+")
+    term.prompt()
+    assert term.text.count("api=1.") == 1, term.text[-800:]  # run once (the screen: the tmux test below)
+    assert term.text.count("type 'help' for commands") == 1
+    assert term.exit_status() == 0
+
+
+def test_instant_prompt_gives_the_terminal_back_as_it_was(daemon: str, tmp_path: Path) -> None:
+    """After a session, the terminal echoes and reads lines again (``stty -a`` before and after agree)."""
+    script = f"stty -a > before.txt; {DSHELL} {daemon}; stty -a > after.txt\n"
+    child = pexpect.spawn(
+        "/bin/sh",
+        ["-c", script],
+        cwd=str(tmp_path),
+        env={**os.environ, "TERM": "xterm", "PROMPT_TOOLKIT_NO_CPR": "1"},
+        encoding="utf-8",
+        timeout=20,
+    )
+    child.expect(">")
+    time.sleep(0.5)  # the line editor has taken over from the instant prompt
+    child.sendeof()
+    child.expect(pexpect.EOF)
+    child.close()
+    before, after = ((tmp_path / n).read_text() for n in ("before.txt", "after.txt"))
+    assert before == after
+    assert " echo " in f" {after} " and " icanon " in f" {after} ".replace(";", " ")

@@ -165,9 +165,8 @@ def test_version_has_client_and_server_sections(shell: Captured) -> None:
 
     negotiated = min(data["Server"]["ApiVersion"], MAX_API_VERSION, key=version_tuple)
     assert data["Client"]["ApiVersion"] == negotiated and data["Client"]["dshell"]
-    assert shell.run("version --format '{{.Server.Version}}'").out == cli(
-        "version", "--format", "{{.Server.Version}}"
-    )
+    for template in ("{{.Server.Version}}", "{{.Server.APIVersion}} {{.Server.MinAPIVersion}}"):
+        assert shell.run(f"version --format '{template}'").out == cli("version", "--format", template)
 
 
 def test_event_filter_completion(shell: Captured, prefix: str) -> None:

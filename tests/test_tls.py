@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from conftest import IMAGE, run_dshell
 
+from dshell.api.address import TLSConfig
+
 ROOT = Path(__file__).resolve().parent.parent
 CERTS = Path(os.environ.get("DSHELL_TLS_CERTS", "/var/lib/dshell-tls-certs"))
 URL = "tcp://127.0.0.1:2376"
@@ -99,7 +101,7 @@ def test_name_mismatch_refused(tlsd: Path) -> None:
     assert "localhost" in text and ("mismatch" in text or "not valid" in text)
 
 
-@pytest.mark.parametrize("line", ["ps", "logs -f {box}"])
+@pytest.mark.parametrize("line", ["ps", "logs -f {box}", "exec -i {box} cat"])
 def test_missing_client_certificate_refused(tlsd: Path, box: str, line: str) -> None:
     r = run_dshell(URL, *flags(tlsd, client=False), "-c", line.format(box=box))
     assert "refused the TLS connection" in _one_line(r)
@@ -119,14 +121,70 @@ def test_long_lived_and_upgraded_connections(tlsd: Path, box: str) -> None:
     assert time.monotonic() - start < 30
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="stdin's end is not passed on over TLS (no close_notify half-close on the upgraded socket): "
-    "exec -i waits for the container instead of ending",
-)
 def test_exec_stdin_end_over_tls(tlsd: Path, box: str) -> None:
     r = run_dshell(URL, *flags(tlsd), "-c", f"exec -i {box} cat", input="piped\n", timeout=15)
     assert r.status == 0 and r.out == "piped\n", r.err
+
+
+def test_exec_output_after_stdin_end_over_tls(tlsd: Path, box: str) -> None:
+    """close_notify ends the command's stdin; what it prints after that still arrives, and its status."""
+    line = f"exec -i {box} sh -c 'cat; sleep 1; echo done; exit 3'"
+    r = run_dshell(URL, *flags(tlsd), "-c", line, input="a\nb\n", timeout=20)
+    assert (r.status, r.out) == (3, "a\nb\ndone\n"), r.err
+
+
+def test_exec_large_stdin_over_tls_as_the_cli(tlsd: Path, box: str) -> None:
+    """Input and output in flight both ways while stdin ends: every byte arrives, as with the Docker CLI."""
+    data = "".join(f"{i:07d} {'x' * 90}\n" for i in range(20000))  # ~2 MB
+    cmd = ["sh", "-c", "cat; echo done"]
+    r = run_dshell(URL, *flags(tlsd), "-c", f"exec -i {box} sh -c 'cat; echo done'", input=data, timeout=60)
+    assert r.status == 0, r.err
+    cli = subprocess.run(
+        ["docker", "-H", URL, *flags(tlsd), "exec", "-i", box, *cmd],
+        input=data,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    assert r.out == cli == data + "done\n"
+
+
+def test_run_interactive_stdin_end_over_tls(tlsd: Path, box: str) -> None:
+    """``run -i`` (an attach, upgraded) passes stdin's end on too; the container ends and is removed."""
+    name = f"{box}-run"
+    try:
+        line = f"run --rm -i --name {name} {IMAGE} sh -c 'cat; echo end'"
+        r = run_dshell(URL, *flags(tlsd), "-c", line, input="x\ny\n", timeout=30)
+        assert (r.status, r.out) == (0, "x\ny\nend\n"), r.err
+    finally:
+        subprocess.run(["docker", "-H", SOCK, "rm", "-f", name], check=False, capture_output=True, timeout=60)
+
+
+def test_half_close_with_output_records_waiting(tlsd: Path, box: str) -> None:
+    """The close_notify is sent while whole records of output wait undecrypted (the reader thread put them
+    in): the ssl module's second SSL_shutdown would fail on them, so they are decrypted first, and kept."""
+    from dshell.api.address import parse_address
+    from dshell.api.client import DockerClient
+    from dshell.api.exec import create_exec, start_exec
+    from dshell.api.http.tls import HalfClosableTLS
+    from dshell.api.streams import iter_frames
+
+    address = parse_address(
+        URL, tls=TLSConfig(str(tlsd / "ca.pem"), (str(tlsd / "cert.pem"), str(tlsd / "key.pem")))
+    )
+    client = DockerClient(address)
+    cmd = ["sh", "-c", "echo early; cat; echo late"]
+    exec_id = create_exec(client, box, {"AttachStdin": True, "AttachStdout": True, "Cmd": cmd})
+    with start_exec(client, exec_id) as conn:
+        assert isinstance(conn.sock, HalfClosableTLS)
+        conn.send(b"middle\n")
+        time.sleep(1)  # "early" and "middle" are on the socket
+        assert conn.sock._pull()  # into the TLS layer, not decrypted, as a reader thread can leave them
+        assert conn.sock._incoming.pending > 0
+        conn.close_write()
+        out = b"".join(payload for _, payload in iter_frames(conn.iter_chunks()))
+    assert out == b"early\nmiddle\nlate\n"
 
 
 def test_exec_tty_over_tls(tlsd: Path, box: str) -> None:

@@ -17,7 +17,10 @@ be the only way) and checking the body for one costs more than orjson saves (a r
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
+from collections.abc import Iterator
 from typing import Any
 
 SWITCH_BYTES = 512 * 1024
@@ -57,10 +60,33 @@ def loads(content: bytes | str) -> Any:
         fast = _orjson()
         if fast is not None:
             try:
-                return fast.loads(content)
+                if len(content) < SWITCH_BYTES:
+                    return fast.loads(content)
+                with _no_gc():
+                    return fast.loads(content)
             except ValueError:
                 pass
     return json.loads(content)
+
+
+@contextlib.contextmanager
+def _no_gc() -> Iterator[None]:
+    """No cyclic garbage collection while a big reply is decoded, and what it made moved to the oldest
+    generation at once. The objects are all alive (and hold no cycles), yet the collector would walk all of
+    them — every few hundred of them during the decode (~30 % of it), then the young generation of 600,000
+    objects for 10,000 containers in one go, and again when they are promoted: 30 - 110 ms a ``ps -a``.
+    ``gc.freeze()`` then ``gc.unfreeze()`` is that move in O(1) (nothing stays frozen: a later full collection
+    still sees everything)."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.unfreeze()
+        gc.enable()
 
 
 def dumps_indented(data: Any) -> str:

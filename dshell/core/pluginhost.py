@@ -223,7 +223,7 @@ class PluginHost:
         self.deferred: dict[str, IndexedPlugin] = {}
         self.failed: list[tuple[str, str, str, str]] = []  # (name, entry point, dist, version)
         self._loading = False
-        self._load_lock = threading.RLock()
+        self.load_lock = threading.RLock()
 
     # -- loading -----------------------------------------------------------------------------------------
 
@@ -271,13 +271,17 @@ class PluginHost:
         return plugin
 
     def load_deferred(
-        self, names: Iterable[str] | None, registry: CommandRegistry, completers: CompletionRegistry
+        self,
+        names: Iterable[str] | None,
+        registry: CommandRegistry,
+        completers: Callable[[], CompletionRegistry | None],
     ) -> None:
         """Load the deferred plugins that declare any of ``names`` (None: all of them), each with the plugins
-        it shares a command name with, in load order, and let them register their commands and completers."""
+        it shares a command name with, in load order, and let them register their commands, and their
+        completers if ``completers()`` gives a registry (made later, it asks every loaded plugin)."""
         if not self.deferred or self.index is None:
             return
-        with self._load_lock:  # another thread asking meanwhile waits for these plugins, then finds them
+        with self.load_lock:  # another thread asking meanwhile waits for these plugins, then finds them
             if not self._loading:
                 self._load_deferred(self.index, names, registry, completers)
 
@@ -286,7 +290,7 @@ class PluginHost:
         index: CommandIndex,
         names: Iterable[str] | None,
         registry: CommandRegistry,
-        completers: CompletionRegistry,
+        completers: Callable[[], CompletionRegistry | None],
     ) -> None:
         if names is None:
             wanted = set(self.deferred)
@@ -309,7 +313,9 @@ class PluginHost:
                     loaded.add(p.name)
             if loaded:
                 self.register_commands(registry, only=loaded)
-                self.register_completers(completers, only=loaded)
+                made = completers()
+                if made is not None:
+                    self.register_completers(made, only=loaded)
         finally:
             self._loading = False
 

@@ -159,7 +159,7 @@ def execute(session: Session, line: str, *, where: str = "") -> int:
     session.last_error = None
     daemon, lost = _daemon_of(session, line), None
     try:
-        if not session.keep_results and _plain(line) and "_automation" not in session.__dict__:
+        if not session.keep_results and _plain(line) and not session.uses_automation:
             status = run_line(session, line, where=where)  # nothing for the automation layer to do
         else:
             from dshell.core.pipeline import run_statement  # variables, captures, pipes, > FILE (issue 13)

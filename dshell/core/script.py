@@ -64,13 +64,14 @@ def logical_lines(lines: Iterable[str | bytes]) -> Iterator[tuple[int, str]]:
 def run_script(session: Session, lines: Iterable[str | bytes], name: str, *, keep_going: bool = False) -> int:
     """Run every command of ``lines``; return 0 only if each succeeded. Commands deferred with ``defer``
     run at the end, whatever happened (last deferred first)."""
-    from dshell.core.control import run_deferred
-
     status = EXIT_ERROR
     try:
         status = _run_lines(session, lines, name, keep_going=keep_going)
     finally:
-        status = run_deferred(session, status)
+        if session.uses_automation:  # only the automation layer defers (``defer``)
+            from dshell.core.control import run_deferred
+
+            status = run_deferred(session, status)
     return status
 
 

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 from dshell.api.address import DaemonAddress
 from dshell.api.client import DEFAULT_TIMEOUT, DockerClient
 from dshell.core.commands import CommandRegistry
-from dshell.core.completion import CompletionRegistry
 from dshell.core.names import NameCache
 from dshell.core.pluginhost import PluginHost
 from dshell.core.settings import Settings, core_settings
@@ -28,6 +27,7 @@ from dshell.output.renderers import RendererRegistry
 
 if TYPE_CHECKING:
     from dshell.api.catalogue import Catalogue
+    from dshell.core.completion import CompletionRegistry
     from dshell.errors import ConnectionFailed
 
 
@@ -75,7 +75,7 @@ class Session:
         self.console = console or Console()
         self.plugins = plugins or PluginHost(warn=self.console.warn)
         self.registry = CommandRegistry()
-        self.completers = CompletionRegistry()
+        self._completers: CompletionRegistry | None = None
         self.renderers = RendererRegistry()
         self.settings = Settings()
         self.daemons: dict[str, Daemon] = {}
@@ -184,12 +184,33 @@ class Session:
         output = next(s for s in core_settings() if s.name == "output")
         self.settings.declare(replace(output, choices=tuple(self.renderers)))
         self.plugins.register_commands(self.registry)
-        self.plugins.register_completers(self.completers)
+        if self._completers is not None:
+            self.plugins.register_completers(self._completers)
         if self.plugins.deferred:
-            host, registry, completers = self.plugins, self.registry, self.completers
-            registry.loader = lambda names: host.load_deferred(names, registry, completers)
+            host, registry = self.plugins, self.registry
+            registry.loader = lambda names: host.load_deferred(names, registry, lambda: self._completers)
         elif entry_points and save_index and lazy and index is None and not self.plugins.disabled:
             cmdindex.save(self.plugins.build_index())  # a full load for want of a valid index: write one
+
+    @property
+    def completers(self) -> CompletionRegistry:
+        """The completers of every plugin loaded so far; made (and the plugins asked for theirs) on first use,
+        so that a one-shot or a script never imports the completion machinery."""
+        if self._completers is None:
+            from dshell.core.completion import CompletionRegistry
+
+            with self.plugins.load_lock:  # not while a deferred plugin is half loaded by another thread
+                if self._completers is None:
+                    completers = CompletionRegistry()
+                    self.plugins.register_completers(completers)
+                    self._completers = completers
+        return self._completers
+
+    @property
+    def uses_automation(self) -> bool:
+        """Whether the automation layer (:mod:`dshell.core.variables`) has state in this session: variables,
+        ``$_``, deferred commands, dry-run. Until then a plain line never imports it."""
+        return "_automation" in self.__dict__
 
     def start(self, *, config: bool = True) -> None:
         """Apply the config file (defaults and aliases), put colour and the pager around the table and JSON

@@ -2,18 +2,23 @@
 
 The one place a line's leading ``@target`` is peeled off (the runner calls :func:`run_targeted` for a line
 starting with ``@``). One target runs like any line, with the daemon switched for this thread
-(:meth:`~dshell.core.session.Session.using`). Several run concurrently: the line is parsed once, then each
-daemon's handler runs in its own thread with its own client, its streams consumed there; the main thread
-writes lines as they arrive (prefixed with the daemon's name, bare for ``-q``), reports a failing daemon on
-stderr by name as soon as it fails, and merges tables and documents at the end
-(:mod:`dshell.output.fanout`). The status is the worst of the daemons'.
+(:meth:`~dshell.core.session.Session.using`). Several run concurrently: the line is parsed once, then every
+daemon's job is handed to a worker thread kept between lines (:mod:`dshell.core.workers`: no thread started
+per daemon per line, so the requests leave together), each running the handler with its daemon's client and
+consuming its streams there. Each worker prints its daemon's lines itself as they arrive, a whole line at a
+time (prefixed with the daemon's name, bare for ``-q``), and reports its daemon's failure on stderr by name
+as soon as it fails; the calling thread only waits for the daemons' statuses, then merges tables and
+documents (:mod:`dshell.output.fanout`). The status is the worst of the daemons'. Ctrl-C ends the wait at
+once; the workers print nothing more and stop at their next piece.
 """
 
 from __future__ import annotations
 
+import functools
 import queue
 import re
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from dshell.core.invocation import Invocation
@@ -22,6 +27,8 @@ from dshell.errors import EXIT_ERROR, CommandFailed, ConnectionFailed, DshellErr
 if TYPE_CHECKING:
     from dshell.core.commands import Command, Namespace
     from dshell.core.session import Session
+    from dshell.output import fanout
+    from dshell.output.results import Document, Table
 
 #: ``@all``: every daemon of the session.
 ALL = "all"
@@ -118,30 +125,68 @@ def fan_out(session: Session, names: list[str], line: str, *, where: str = "") -
     return _gather(session, names, command, args, line, where=where)
 
 
+class _Board:
+    """Where the daemons' pieces go, written by the daemons' own threads: lines (prefixed with the daemon's
+    name, bare for ``-q``) and errors (named) are printed at once, a whole line at a time; tables and
+    documents are kept for the merge at the end."""
+
+    def __init__(self, session: Session, names: list[str], *, bare: bool, where: str) -> None:
+        from dshell.output import fanout
+
+        self.session = session
+        self.prefix = fanout.prefixer(names)
+        self.bare = bare
+        self.lead = f"{where}: " if where else ""
+        self.stop = threading.Event()
+        self.tables: dict[str, Table] = {}
+        self.documents: dict[str, Document] = {}
+        self._lock = threading.Lock()
+
+    def show(self, name: str, piece: fanout.Piece) -> None:
+        if piece.kind == "table":
+            self.tables[name] = piece.value
+        elif piece.kind == "document":
+            self.documents[name] = piece.value
+        elif self.stop.is_set():  # interrupted: the prompt is back, nothing more is printed
+            return
+        elif piece.kind == "error":
+            with self._lock:
+                self.session.last_error = f"{name}: {piece.value}"
+                self.session.console.error(f"{self.lead}{name}: {piece.value}")
+        elif piece.kind == "line":
+            console = self.session.console
+            with self._lock:
+                stream = console.stderr if piece.stderr else console.stdout
+                stream.write((piece.value if self.bare else self.prefix(name, piece.value)) + "\n")
+                stream.flush()
+
+
 def _gather(
     session: Session, names: list[str], command: Command, args: Namespace, line: str, *, where: str
 ) -> int:
     from dshell.api.client import DryRun
+    from dshell.core import workers
     from dshell.core.runner import describe
     from dshell.output import fanout
-    from dshell.output.results import Document, Result, Table
+    from dshell.output.results import Result
 
-    inbox: queue.Queue[tuple[str, fanout.Piece | int]] = queue.Queue()
-    stop = threading.Event()
+    board = _Board(session, names, bare=bool(args.get("quiet")), where=where)
+    done: queue.SimpleQueue[tuple[str, int]] = queue.SimpleQueue()
 
-    def work(name: str) -> None:
+    def work(name: str) -> int:
+        """This daemon's part, in a worker thread: its status (its pieces go to ``board`` meanwhile)."""
         delivered = False
 
         def deliver(result: Any) -> int:
-            """Hand this daemon's result, piece by piece, to the thread that prints."""
+            """Show this daemon's result, piece by piece, as its streams bring it."""
             nonlocal delivered
             delivered = True
             status = 0
             outcome = result if isinstance(result, Result) else Result(body=result)
-            for piece in fanout.pieces(outcome, stop=stop.is_set):
+            for piece in fanout.pieces(outcome, stop=board.stop.is_set):
                 if piece.kind == "error":
                     status = status or EXIT_ERROR
-                inbox.put((name, piece))
+                board.show(name, piece)
             return outcome.exit_status() or status
 
         status, lost = 0, None
@@ -152,57 +197,40 @@ def _gather(
                 # a plugin may stand in for the command (its own outcome): its result is still this daemon's
                 status = outcome.status if delivered else deliver(outcome.result) or outcome.status
         except DryRun as exc:  # --dry-run: the request this daemon would have been sent
-            inbox.put((name, fanout.Piece("line", f"dry-run: {exc.describe()}")))
+            board.show(name, fanout.Piece("line", f"dry-run: {exc.describe()}"))
         except (DshellError, fanout.Unmergeable) as exc:
             lost = exc if isinstance(exc, ConnectionFailed) else None
             text = describe(exc) if isinstance(exc, DshellError) else f"Error: {exc}"
-            inbox.put((name, fanout.Piece("error", text)))
+            board.show(name, fanout.Piece("error", text))
             status = exc.status if isinstance(exc, CommandFailed) else getattr(exc, "exit_status", EXIT_ERROR)
         except Exception as exc:  # a plugin's bug: one line, as the runner reports it
-            inbox.put((name, fanout.Piece("error", f"Error: internal error: {type(exc).__name__}: {exc}")))
+            board.show(name, fanout.Piece("error", f"Error: internal error: {type(exc).__name__}: {exc}"))
             status = EXIT_ERROR
         finally:
             session.note_contact(session.daemons[name], lost)  # connected / lost, for this daemon
-            inbox.put((name, status or 0))
+        return status or 0
 
-    threads = [threading.Thread(target=work, args=(n,), name=f"dshell-@{n}", daemon=True) for n in names]
-    for t in threads:
-        t.start()
-    console = session.console
-    prefix = fanout.prefixer(names)
-    bare = bool(args.get("quiet"))
-    tables: dict[str, Table] = {}
-    documents: dict[str, Document] = {}
+    def finisher(name: str) -> Callable[[int], None]:
+        return lambda status: done.put((name, status))
+
     statuses: dict[str, int] = {}
-    lead = f"{where}: " if where else ""
+    # every daemon's job is handed over before any runs: their requests leave together
+    for name in names:
+        workers.CREW.run(f"dshell-@{name}", functools.partial(work, name), finisher(name))
     try:
         while len(statuses) < len(names):
-            name, item = inbox.get()
-            if isinstance(item, int):
-                statuses[name] = item
-                continue
-            if item.kind == "line":
-                stream = console.stderr if item.stderr else console.stdout
-                stream.write((item.value if bare else prefix(name, item.value)) + "\n")
-                stream.flush()
-            elif item.kind == "error":
-                session.last_error = f"{name}: {item.value}"
-                console.error(f"{lead}{name}: {item.value}")
-            elif item.kind == "table":
-                tables[name] = item.value
-            elif item.kind == "document":
-                documents[name] = item.value
+            name, status = done.get()
+            statuses[name] = status
     except KeyboardInterrupt:
-        stop.set()
+        board.stop.set()  # the workers end at their next piece, and print nothing more
         raise
     merged: Any = None
-    order = [n for n in names if n in tables]
-    if order:
-        merged = fanout.merge_tables([(n, tables[n]) for n in order])
-    elif documents:
-        merged = fanout.merge_documents([(n, documents[n]) for n in names if n in documents])
+    if board.tables:
+        merged = fanout.merge_tables([(n, board.tables[n]) for n in names if n in board.tables])
+    elif board.documents:
+        merged = fanout.merge_documents([(n, board.documents[n]) for n in names if n in board.documents])
     if merged is not None:
         mode = "json" if args.get("json") else session.settings.get("output", "table")
         session.renderers.get(mode)(merged, session.render_context())
-        console.stdout.flush()
+        session.console.stdout.flush()
     return max(statuses.values(), default=0)

@@ -2,16 +2,18 @@
 
 Everything here is served from memory — the registry's declarations and the live-name cache the background
 refresher keeps current — so a keystroke never waits on the network once the cache holds data. The REPL wraps
-it in ``ThreadedCompleter`` anyway, so even the first fill of a kind does not block typing.
+it in a ``BatchCompleter`` (a worker thread) anyway, so even the first fill of a kind does not block typing.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
-from collections.abc import Iterable
+from collections.abc import AsyncGenerator, Iterable
+from itertools import islice
 from typing import TYPE_CHECKING
 
-from prompt_toolkit.completion import CompleteEvent, Completer, Completion
+from prompt_toolkit.completion import CompleteEvent, Completer, Completion, ThreadedCompleter
 from prompt_toolkit.document import Document
 
 from dshell.core.aliases import expand_for_completion
@@ -30,11 +32,99 @@ if TYPE_CHECKING:
 _PLAIN = re.compile(r"[^\s'\"\\]+\Z")
 
 
-def rank(word: str, candidates: Iterable[Candidate]) -> list[Candidate]:
+def rank(word: str, candidates: Iterable[Candidate], limit: int | None = None) -> list[Candidate]:
     """Prefix matches first (case-insensitive), then fuzzy (subsequence) matches; order kept within each.
 
-    Among fuzzy matches, tighter ones (the typed letters closer together) come first.
+    Among fuzzy matches, tighter ones (the typed letters closer together) come first. With ``limit``, the first
+    ``limit`` of them. A long list (10,000 container names) is matched by regex scans over its texts joined in
+    one string (:func:`_rank_joined`), not by a Python loop over the names.
     """
+    pool = candidates if isinstance(candidates, list) else list(candidates)
+    if not word and limit is not None:  # everything matches: the first ``limit`` distinct texts
+        out: dict[str, Candidate] = {}
+        for c in pool:
+            out.setdefault(c.text, c)
+            if len(out) >= limit:
+                break
+        return list(out.values())
+    if word and len(pool) >= JOINED_FROM:
+        ranked = _rank_joined(word.lower(), pool, limit)
+        if ranked is not None:
+            return ranked
+    ranked = _rank_each(word, pool)
+    return ranked if limit is None else ranked[:limit]
+
+
+#: From this many candidates on, :func:`rank` scans them joined.
+JOINED_FROM = 200
+
+
+class _Joined:
+    """The last long candidate list's texts, lowered and joined by newlines, with where each starts."""
+
+    key: tuple[int, ...] = ()
+    pool: list[Candidate] = []
+    lowered: list[str] = []
+    text = ""
+    starts: list[int] = []
+    unique = True
+
+
+def _rank_joined(low: str, pool: list[Candidate], limit: int | None) -> list[Candidate] | None:
+    """What :func:`_rank_each` gives, from one prefix scan and one subsequence scan over all the texts at once
+    (None when a text holds a newline). The joined text is kept while the same candidate objects come back."""
+    from bisect import bisect_right
+
+    key = tuple(map(id, pool))
+    joined = _Joined
+    if key != joined.key:
+        lowered = [c.text.lower() for c in pool]
+        text = "\n".join(lowered)
+        if text.count("\n") != len(pool) - 1:
+            return None
+        starts, at = [], 0
+        for t in lowered:
+            starts.append(at)
+            at += len(t) + 1
+        joined.key, joined.pool, joined.lowered, joined.text, joined.starts = key, pool, lowered, text, starts
+        joined.unique = len({c.text for c in pool}) == len(pool)
+    text, starts, unique = joined.text, joined.starts, joined.unique
+    matched = [n for n, t in enumerate(joined.lowered) if t.startswith(low)]
+    seen: set[str] = set()
+    if unique:
+        prefix = [pool[n] for n in matched]
+        if limit is not None and len(prefix) >= limit:
+            return prefix[:limit]
+        seen = {c.text for c in prefix}
+    else:
+        prefix = []
+        for n in matched:
+            c = pool[n]
+            if c.text not in seen:
+                seen.add(c.text)
+                prefix.append(c)
+        if limit is not None and len(prefix) >= limit:
+            return prefix[:limit]
+    taken = set(matched)
+    if len(taken) == len(pool):
+        return prefix
+    fuzzy: list[tuple[int, int, Candidate]] = []
+    rest = "".join(f"[^{re.escape(ch)}\\n]*+{re.escape(ch)}" for ch in low[1:])
+    for m in re.finditer(re.escape(low[0]) + rest, text):
+        n = bisect_right(starts, m.start()) - 1
+        if n in taken:
+            continue
+        taken.add(n)
+        c = pool[n]
+        if unique or c.text not in seen:
+            seen.add(c.text)
+            fuzzy.append((m.end() - 1 - m.start(), n, c))
+    fuzzy.sort(key=lambda t: (t[0], t[1]))
+    ranked = prefix + [c for _, _, c in fuzzy]
+    return ranked if limit is None else ranked[:limit]
+
+
+def _rank_each(word: str, candidates: Iterable[Candidate]) -> list[Candidate]:
     low = word.lower()
     prefix: list[Candidate] = []
     fuzzy: list[tuple[int, int, Candidate]] = []
@@ -79,8 +169,10 @@ def _subsequence_spread(needle: str, hay: str) -> int | None:
 class DshellCompleter(Completer):
     """Commands, flags and values, all from the registry's declarations."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, *, typing_limit: int | None = None) -> None:
         self.session = session
+        #: At most this many completions while typing (Tab: all); the REPL's is :data:`TYPING_LIMIT`.
+        self.typing_limit = typing_limit
 
     def expectation(self, text: str) -> Expectation:
         """What goes under the cursor, with aliases expanded (``lsa -`` completes ``ps`` flags)."""
@@ -102,7 +194,9 @@ class DshellCompleter(Completer):
         exp = self.expectation(text)
         return exp.word, self._candidates(exp, target_daemons(self.session, text))
 
-    def _candidates(self, exp: Expectation, daemons: list[str] | None = None) -> list[Candidate]:
+    def _candidates(
+        self, exp: Expectation, daemons: list[str] | None = None, limit: int | None = None
+    ) -> list[Candidate]:
         registry = self.session.registry
         if exp.kind == "command":
             if exp.typed:
@@ -138,7 +232,7 @@ class DshellCompleter(Completer):
                     pool = list(self.session.completers.candidates(exp.source, request))
             else:
                 pool = []
-            return rank(exp.word, pool)
+            return rank(exp.word, pool, limit)
         return []
 
     def get_completions(self, document: Document, complete_event: CompleteEvent) -> Iterable[Completion]:
@@ -151,7 +245,8 @@ class DshellCompleter(Completer):
         exp = self.expectation(text)
         start = -(len(text) - exp.start) if exp.start >= 0 else -len(exp.word)
         quote = exp.kind == "value"
-        for c in self._candidates(exp, target_daemons(self.session, text)):
+        limit = None if complete_event.completion_requested else self.typing_limit
+        for c in self._candidates(exp, target_daemons(self.session, text), limit):
             insert = quote_word(c.text) if quote and c.text and not _PLAIN.match(c.text) else c.text
             yield Completion(
                 insert,
@@ -159,6 +254,36 @@ class DshellCompleter(Completer):
                 display=safe_text(c.text),
                 display_meta=safe_text(c.meta) if c.meta else None,
             )
+
+
+#: Completions handed to the menu while typing (the best ranked first); Tab asks for all of them.
+TYPING_LIMIT = 100
+
+
+class BatchCompleter(ThreadedCompleter):
+    """Completions computed in a worker thread and handed to the prompt as one list.
+
+    prompt-toolkit's ``ThreadedCompleter`` passes completions one by one through a queue the event loop drains:
+    with 10,000 container names that cost the loop ~100 ms a key, and the key's echo waited for it. Here the
+    loop gets one finished list; while typing (completion not asked for with Tab) at most :data:`TYPING_LIMIT`
+    of it: a menu shows a dozen, and each redraw measures the width of every entry (500 entries: ~6 ms a key). Tab gets them all, so the
+    common part it inserts is common to every candidate.
+    """
+
+    def __init__(self, completer: Completer, *, limit: int = TYPING_LIMIT) -> None:
+        super().__init__(completer)
+        self.limit = limit
+
+    async def get_completions_async(
+        self, document: Document, complete_event: CompleteEvent
+    ) -> AsyncGenerator[Completion, None]:
+        limit = None if complete_event.completion_requested else self.limit
+
+        def compute() -> list[Completion]:
+            return list(islice(self.completer.get_completions(document, complete_event), limit))
+
+        for completion in await asyncio.get_running_loop().run_in_executor(None, compute):
+            yield completion
 
 
 def split_target(text: str) -> tuple[str | None, str]:

@@ -2,8 +2,10 @@
 
 Two daemon threads per :class:`Refresher`:
 
-* the *listener* follows ``GET /events`` and marks the kinds an event touches (container, image, network,
-  volume) as dirty; a stream that was up and ended (or was only quiet for a whole read timeout) is re-opened at
+* the *listener* follows ``GET /events``; a container ``create``, ``destroy`` or ``rename`` it applies to the
+  cached list at once (:meth:`~dshell.core.names.NameCache.apply`: the event carries the id and name, so 1,000
+  containers created elsewhere cost 1,000 small changes, not 1,000 lists of 10,000); any other event marks the
+  kinds it touches (container, image, network, volume) as dirty; a stream that was up and ended (or was only quiet for a whole read timeout) is re-opened at
   once, one that cannot be opened is retried with a growing pause (≤ 5 s); each time the stream comes up
   everything is marked dirty, since events may have been missed meanwhile;
 * the *worker* refetches dirty kinds (a burst of events costs one fetch per kind) and swaps each list into the
@@ -14,7 +16,9 @@ Two daemon threads per :class:`Refresher`:
 The refresher has its own :class:`~dshell.api.client.DockerClient`, so its long-lived events connection and
 its fetches never queue behind (or in front of) the command the user is running. It also keeps the numbers
 the REPL's bottom toolbar shows (:attr:`Refresher.status`), and calls ``on_change`` after each swap.
-Only the REPL starts one (``-c`` and ``-f`` stay fast).
+Only the REPL starts one (``-c`` and ``-f`` stay fast). With ``snapshot=True`` (the REPL's) it writes the
+daemon's container names to disk after its first list and when it stops (:mod:`dshell.core.namesnap`), and
+:meth:`Refreshers.preload` reads them back at the next start-up, so the first completion needs no daemon.
 """
 
 from __future__ import annotations
@@ -82,6 +86,25 @@ def affected_kinds(event: dict[str, Any]) -> set[str]:
     return kinds
 
 
+def container_change(event: dict[str, Any]) -> tuple[str, str, Any] | None:
+    """The change a container ``create`` / ``destroy`` / ``rename`` event makes to the cached list (None for
+    any other event, or one without the id or name it needs)."""
+    if event.get("Type") != "container":
+        return None
+    action = str(event.get("Action") or event.get("status") or "")
+    actor = event.get("Actor") or {}
+    ident = str(actor.get("ID") or event.get("id") or "")
+    attrs = actor.get("Attributes") or {}
+    name = str(attrs.get("name") or "").lstrip("/")
+    if not ident or action not in ("create", "destroy", "rename") or (action != "destroy" and not name):
+        return None
+    if action == "create":
+        image = str(attrs.get("image") or event.get("from") or "")
+        item = {"Id": ident, "Names": ["/" + name], "Image": image, "State": "created", "Status": "Created"}
+        return ("create", ident, item)
+    return (action, ident, name if action == "rename" else None)
+
+
 def count_containers(items: list[dict[str, Any]]) -> tuple[int, int]:
     """``(running, total)`` from a ``/containers/json?all=1`` list."""
     running = sum(1 for c in items if c.get("State") == "running")
@@ -99,6 +122,7 @@ class Refresher:
         idle_interval: float = 30.0,
         kinds: tuple[str, ...] = tuple(FETCHERS),
         on_change: Callable[[], None] | None = None,
+        snapshot: bool = False,
     ) -> None:
         self.daemon = daemon
         self.interval = interval
@@ -120,6 +144,11 @@ class Refresher:
         self._retry = 0.0  # the worker's pause before refetching what a failed round left dirty
         #: Number of completed refresh rounds (tests wait on it).
         self.rounds = 0
+        #: Number of events applied to the cache as they came (tests and the bench read it).
+        self.applied = 0
+        self._changed = False  # an applied event the prompt has not been told about yet
+        self.snapshot = snapshot
+        self._saved: int | None = None  # the cache generation last written to the snapshot
 
     # -- life cycle ----------------------------------------------------------------------------------------
 
@@ -147,6 +176,18 @@ class Refresher:
         for client in (self._client, self._events_client):
             if client is not None:
                 client.close()
+        if self._saved is not None and self._saved != self.daemon.names.generation:
+            self.save_snapshot()
+
+    def save_snapshot(self) -> None:
+        """Write the live container list to the daemon's snapshot (only once one was fetched)."""
+        from dshell.core import namesnap
+
+        names = self.daemon.names
+        generation = names.generation
+        items = names.peek("containers")
+        if items is not None and namesnap.save(str(self.daemon.address), items):
+            self._saved = generation
 
     @property
     def running(self) -> bool:
@@ -179,17 +220,21 @@ class Refresher:
         while not self._stop.is_set():
             with self._cond:
                 period = self.idle_interval if self._connected.is_set() else self.interval
-                if not self._dirty:
+                if not self._dirty and not self._changed:
                     self._cond.wait(timeout=max(0.0, last_full + period - time.monotonic()))
                 if self._stop.is_set():
                     return
                 if not self._dirty and time.monotonic() - last_full >= period:
                     self._dirty.update(self.kinds)
-                if not self._dirty:
+                if not self._dirty and not self._changed:
                     continue
             time.sleep(0.02)  # let a burst of events (create, connect, start) arrive: one fetch for all
             with self._cond:
                 dirty, self._dirty = self._dirty, set()
+                self._changed = False
+            if not dirty:  # only events applied in place: the prompt redraws, nothing is fetched
+                self._notify()
+                continue
             if set(self.kinds) <= dirty:
                 last_full = time.monotonic()
             left = self._refresh(dirty)
@@ -227,6 +272,8 @@ class Refresher:
             if kind == "containers":
                 running, total = count_containers(items)
                 self._update(running=running, total=total)
+                if self.snapshot and self._saved is None:
+                    self.save_snapshot()  # the first live list: the next start-up completes from it
         if not self.status.engine and not error:
             try:
                 version = client.get_json("/version")
@@ -235,12 +282,34 @@ class Refresher:
                 error = short_error(exc)
         self._update(error=error)
         self.rounds += 1
-        if (changed or error) and self.on_change is not None:
+        if changed or error:
+            self._notify()
+        return left
+
+    def _notify(self) -> None:
+        if self.on_change is not None:
             try:
                 self.on_change()
             except Exception:  # a redraw that fails is not worth a broken refresher
                 pass
-        return left
+
+    def _apply(self, event: dict[str, Any]) -> bool:
+        """Apply a container create/destroy/rename ``event`` to the cache in place; False for other events."""
+        change = container_change(event)
+        if change is None or "containers" not in self.kinds:
+            return False
+        names = self.daemon.names
+        if names.apply("containers", change):
+            items = names.peek("containers")
+            if items is not None and self.status.total is not None:
+                self._update(total=len(items))
+        self.applied += 1
+        with self._cond:
+            self._changed = True
+            if change[0] != "rename" and "volumes" in self.kinds:
+                self._dirty.add("volumes")  # anonymous volumes come and go with their container
+            self._cond.notify_all()
+        return True
 
     def _update(self, **changes: Any) -> None:
         from dataclasses import replace
@@ -303,6 +372,8 @@ class Refresher:
             for event in iter_json_documents(client.iter_stream(resp)):
                 if self._stop.is_set():
                     return
+                if self._apply(event):
+                    continue
                 kinds = affected_kinds(event) & set(self.kinds)
                 if kinds:
                     self.poke(*kinds)
@@ -344,6 +415,26 @@ class Refreshers:
         self._lock = threading.Lock()
         self._started = False
 
+    def expect_snapshots(self) -> None:
+        """Before the prompt (cheap): the caches are live from now on, and a completion of a kind never
+        fetched waits (≤ 1 s) for :meth:`preload` instead of listing the daemon."""
+        for daemon in list(self.session.daemons.values()):
+            daemon.names.live = True
+            daemon.names.begin_preload()
+
+    def preload(self) -> None:
+        """Fill each daemon's container names from its snapshot of the last session (run in a thread)."""
+        from dshell.core import namesnap
+
+        for daemon in list(self.session.daemons.values()):
+            lists: dict[str, list[dict[str, Any]]] = {}
+            try:
+                items = namesnap.load(str(daemon.address))
+                if items is not None:
+                    lists["containers"] = items
+            finally:
+                daemon.names.preload(lists)
+
     def start(self) -> None:
         """Follow every daemon the session has now; :meth:`sync` follows later changes."""
         self._started = True
@@ -361,7 +452,7 @@ class Refreshers:
                     stale.append(self._by_name.pop(name))
             for name, daemon in daemons.items():
                 if name not in self._by_name:
-                    self._by_name[name] = Refresher(daemon, on_change=self.on_change).start()
+                    self._by_name[name] = Refresher(daemon, on_change=self.on_change, snapshot=True).start()
         for refresher in stale:
             threading.Thread(target=refresher.stop, name="dshell-refresh-stop", daemon=True).start()
 

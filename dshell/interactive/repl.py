@@ -1,6 +1,6 @@
 """The interactive prompt (prompt-toolkit). Only imported when dshell runs interactively.
 
-Completion comes from :class:`~dshell.interactive.completer.DshellCompleter` in a ``ThreadedCompleter``, served from the
+Completion comes from :class:`~dshell.interactive.completer.DshellCompleter` in a ``BatchCompleter`` (a thread), served from the
 live-name cache that a :class:`~dshell.interactive.refresher.Refresher` keeps current from ``/events``; the refresher
 starts after the prompt is up and stops at exit. History lives in the XDG data dir (mode 0600) and never
 records a ``secret`` command. Ctrl-C clears the line, or stops the running command; Ctrl-D leaves with 0.
@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from prompt_toolkit import PromptSession
 from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
-from prompt_toolkit.completion import DynamicCompleter, ThreadedCompleter
+from prompt_toolkit.completion import DynamicCompleter
 from prompt_toolkit.formatted_text import StyleAndTextTuples
 from prompt_toolkit.history import FileHistory
 from prompt_toolkit.patch_stdout import patch_stdout
@@ -29,8 +29,9 @@ from dshell.api.files import signals_unwind
 from dshell.core.history import data_dir, history_path, is_secret_line
 from dshell.core.runner import describe, execute
 from dshell.errors import DshellError, ExitRequested
-from dshell.interactive.completer import DshellCompleter
+from dshell.interactive.completer import TYPING_LIMIT, BatchCompleter, DshellCompleter
 from dshell.interactive.highlight import STYLE_RULES, CommandLexer
+from dshell.interactive.instant import GREETING, InstantPrompt, prompt_parts
 from dshell.interactive.refresher import DaemonStatus, Refreshers
 from dshell.output.safe import safe_text
 
@@ -38,8 +39,6 @@ if TYPE_CHECKING:
     from dshell.core.session import Session
 
 __all__ = ["SessionHistory", "banner_text", "data_dir", "run_repl", "shell_escape"]
-
-GREETING = "dshell — type 'help' for commands, Ctrl-D to leave."
 
 
 class SessionHistory(FileHistory):
@@ -93,13 +92,8 @@ def banner_text(session: Session) -> str:
 
 def prompt_message(session: Session) -> StyleAndTextTuples:
     """``dshell tcp://127.0.0.1:2375> `` (the current daemon's name too when it is not the only, default one)."""
-    where = str(session.daemon.address)
-    if session.current != "default" or len(session.daemons) > 1:
-        where = f"{session.current} {where}"
-    status: StyleAndTextTuples = (
-        [("class:prompt.status", f"[{session.last_status}] ")] if session.last_status else []
-    )
-    return [*status, ("class:prompt", "dshell "), ("class:prompt.daemon", where), ("class:prompt", "> ")]
+    parts: StyleAndTextTuples = list(prompt_parts(session))
+    return parts
 
 
 def shorten_words(text: str, width: int) -> str:
@@ -135,16 +129,22 @@ def dumb_terminal() -> bool:
     return os.environ.get("TERM", "") in ("dumb", "unknown")
 
 
-def run_repl(session: Session) -> int:
-    """Read, run, repeat until ``exit`` or Ctrl-D (status 0). Ctrl-C clears the line or stops the command."""
+def run_repl(session: Session, instant: InstantPrompt | None = None) -> int:
+    """Read, run, repeat until ``exit`` or Ctrl-D (status 0). Ctrl-C clears the line or stops the command.
+
+    ``instant``: the greeting and the first prompt are on the screen already (:mod:`dshell.interactive.instant`).
+    """
     if dumb_terminal():
         return run_plain(session)
     history = SessionHistory(history_path(), session, size=int(session.settings.get("history_size", 10000)))
-    completer = DshellCompleter(session)
+    completer = DshellCompleter(session, typing_limit=TYPING_LIMIT)
+    # the completion worker and the refreshers hand the GIL back to the prompt within 1 ms, not 5: a key's echo
+    # waits for no background thread's work (10,000 names ranked, a list of them decoded)
+    sys.setswitchinterval(0.001)
     refreshers = Refreshers(session)  # one per daemon: completion after @NAME is fresh too
     prompt: PromptSession[str] = PromptSession(
         history=history,
-        completer=ThreadedCompleter(DynamicCompleter(lambda: completer)),
+        completer=BatchCompleter(DynamicCompleter(lambda: completer)),
         auto_suggest=AutoSuggestFromHistory(),
         lexer=CommandLexer(session.registry),
         complete_while_typing=True,
@@ -155,20 +155,30 @@ def run_repl(session: Session) -> int:
     )
     seen = [-1]
     refreshers.on_change = lambda: _invalidate(prompt, session, seen)
-    session.console.line(GREETING)
+    if instant is None:
+        session.console.line(GREETING)
+    else:
+        instant.release()  # prompt-toolkit draws the prompt again over the instant one, with what was typed
 
     def greet() -> None:
         print(safe_text(banner_text(session), newlines=True))
         refreshers.start()  # after the banner: nothing of the refresher is on the start path
 
-    pending = [threading.Thread(target=greet, name="dshell-banner", daemon=True)]
+    refreshers.expect_snapshots()  # the last session's names, read right after the prompt is up
+    pending = [
+        threading.Thread(target=greet, name="dshell-banner", daemon=True),
+        threading.Thread(target=refreshers.preload, name="dshell-names", daemon=True),
+    ]
 
     def pre_run() -> None:  # once the prompt application runs: the banner's imports stay off the start path
+        if not pending:
+            return
         while pending:
             pending.pop().start()
-            # the plugins the command index deferred (dshell.core.cmdindex): loaded on this loop right after the
-            # first prompt is drawn, so the prompt does not wait for them and no thread races the registries
-            asyncio.get_running_loop().call_soon(session.registry.__len__)
+        # the plugins the command index deferred (dshell.core.cmdindex): loaded on this loop soon after the first
+        # prompt is drawn, so the prompt does not wait for them and no thread races the registries; not at once,
+        # so that keys typed at the instant prompt are drawn first
+        asyncio.get_running_loop().call_later(0.1, session.registry.__len__)
 
     try:
         with signals_unwind(), patch_stdout(raw=True):  # SIGHUP/SIGTERM unwind: the terminal is restored
@@ -193,16 +203,25 @@ def _invalidate(prompt: PromptSession[Any], session: Session, seen: list[int]) -
     if generation == seen[0]:
         return
     seen[0] = generation
+    # a completion served from the last session's names (or a list marked old) may have found nothing the live
+    # list has: complete again even with no menu open
+    names = session.daemon.names
+    stale, names.served_stale = names.served_stale, False
     loop = app.loop
     if loop is not None:
-        loop.call_soon_threadsafe(_recomplete, prompt)
+        loop.call_soon_threadsafe(_recomplete, prompt, stale)
 
 
-def _recomplete(prompt: PromptSession[Any]) -> None:
-    """Re-run completion for an open menu the user has not started moving through."""
+def _recomplete(prompt: PromptSession[Any], stale: bool = False) -> None:
+    """Re-run completion for an open menu the user has not started moving through; with ``stale``, also
+    start one on a non-empty line that has no menu (its completion came from an old list)."""
     buffer = prompt.app.current_buffer
     state = buffer.complete_state
-    if state is None or state.complete_index is not None:
+    if state is None:
+        if stale and buffer.text.strip():
+            buffer.start_completion(select_first=False)
+        return
+    if state.complete_index is not None:
         return
     buffer.start_completion(select_first=False)
 

@@ -219,12 +219,14 @@ def prune(inv: Invocation) -> Result:
 
 def inspect(inv: Invocation) -> Result:
     """``inspect``: containers (then images, or as ``--type`` says) as JSON, or through ``-f`` template."""
-    from dshell.plugin import TemplateError, images_api, parse_template
+    from dshell.plugin import images_api
 
     a = inv.args
     kind = a.get("type") or None
     template = None
     if a.format:
+        from dshell.plugin import TemplateError, parse_template  # the template engine: only for -f
+
         try:
             template = parse_template(a.format)
         except TemplateError as exc:

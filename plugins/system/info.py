@@ -161,6 +161,20 @@ def info(inv: Invocation) -> Result:
     return Result(Text("\n".join(lines)), errors=warnings, status=0)
 
 
+class _GoFields(dict[str, Any]):
+    """A JSON object whose Go struct spells a field differently from its key (``APIVersion`` for
+    ``ApiVersion``, as ``docker version --format`` knows it): a template finds either spelling; ``{{json .}}``
+    and ``--json`` show the keys alone."""
+
+    ALIASES = {"APIVersion": "ApiVersion"}
+
+    def get(self, key: str, default: Any = None) -> Any:
+        if key in self:
+            return self[key]
+        alias = self.ALIASES.get(key)
+        return self[alias] if alias is not None and alias in self else default
+
+
 def version_data(inv: Invocation) -> dict[str, Any]:
     """``{"Client": …, "Server": …}``: dshell's side and the daemon's ``/version``."""
     server = system_api.version(inv.client)
@@ -176,7 +190,7 @@ def version_data(inv: Invocation) -> dict[str, Any]:
         "Arch": arch,
         "Context": str(inv.client.address),
     }
-    return {"Client": client, "Server": server}
+    return {"Client": _GoFields(client), "Server": _GoFields(server)}
 
 
 def _max_api_version() -> str:

@@ -44,8 +44,11 @@ _TOKEN = frozenset(b"!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefgh
 _METHODS_WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
 
 
-def open_socket(address: DaemonAddress, timeout: float) -> socket.socket:
+def open_socket(address: DaemonAddress, timeout: float, *, upgrade: bool = False) -> socket.socket:
     """A connected socket to the daemon: unix, or tcp with ``TCP_NODELAY`` (TLS-wrapped when configured).
+
+    For a connection to be upgraded (``upgrade``), TLS runs on a stream that can half-close
+    (:class:`~dshell.api.http.tls.HalfClosableTLS`: ``close_notify`` when stdin ends, output read on).
 
     Raises :class:`~dshell.errors.ConnectionFailed` saying why the daemon could not be reached.
     """
@@ -64,6 +67,11 @@ def open_socket(address: DaemonAddress, timeout: float) -> socket.socket:
         host = cast(str, address.host.encode()) if address.host.isascii() else address.host
         sock = socket.create_connection((host, address.port), timeout=timeout)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if address.tls is not None and upgrade:
+            from dshell.api.http.tls import half_closable
+
+            raw, sock = sock, None  # half_closable closes it if the handshake fails
+            return half_closable(raw, address.tls, address.host)
         if address.tls is not None:
             from dshell.api.http.tls import context
 
@@ -472,6 +480,7 @@ def _file_size(file: IO[bytes]) -> int | None:
         return None
 
 
-def connect(address: DaemonAddress, timeout: float) -> Connection:
-    """A new connection to ``address`` (raises :class:`~dshell.errors.ConnectionFailed`)."""
-    return Connection(open_socket(address, timeout), host_header(address), str(address))
+def connect(address: DaemonAddress, timeout: float, *, upgrade: bool = False) -> Connection:
+    """A new connection to ``address`` (raises :class:`~dshell.errors.ConnectionFailed`); ``upgrade``: one
+    that will be upgraded (see :func:`open_socket`)."""
+    return Connection(open_socket(address, timeout, upgrade=upgrade), host_header(address), str(address))

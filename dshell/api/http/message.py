@@ -273,7 +273,9 @@ class Upgraded:
         self.sock.sendall(data)
 
     def close_write(self) -> None:
-        """Signal end of input (half-close; a TLS connection cannot half-close and is left as it is)."""
+        """Signal end of input: half-close (on TLS, ``close_notify`` from a
+        :class:`~dshell.api.http.tls.HalfClosableTLS`; an :class:`ssl.SSLSocket`, which cannot, is left as it is).
+        The stream from the daemon is still read to its end."""
         try:
             if not hasattr(self.sock, "unwrap"):
                 self.sock.shutdown(socket.SHUT_WR)

@@ -182,7 +182,7 @@ class Pool:
         the socket over as :class:`Upgraded` (with the bytes that came after the head), any other is read
         whole within ``timeout``."""
         deadline = Deadline(timeout)
-        conn = connect(self.address, self.connect_timeout)
+        conn = connect(self.address, self.connect_timeout, upgrade=True)
         with self._lock:
             self.opened += 1
         try:
