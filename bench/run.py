@@ -947,7 +947,7 @@ def case_fanout(b: Bench) -> None:
     """20 lines of ``@all ps -a -q`` over three daemons vs 20 lines of ``@NAME ps -a -q`` on one, in one
     session (start-up excluded: this measures the concurrency of the fan-out)."""
     with private_daemon(
-        b, name="bench-fan", bridge="dbench1", subnet="172.31.252.1/24", keep=False, case="case 7"
+        b, name="bench-fan", bridge="dbench1", subnet="172.31.251.1/24", keep=False, case="case 7"
     ) as own:
         daemons = fanout_daemons(b, own)
         made = _same_count(b, daemons)

@@ -30,6 +30,8 @@ from dshell.output.console import Console
 if TYPE_CHECKING:
     import argparse
 
+    from dshell.core.session import Session
+
 
 class CliOption:
     """One command-line option, declared once: argparse builds ``--help`` from it, :func:`fast_parse` reads it."""
@@ -257,7 +259,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(args: Any, console: Console) -> int:
     from dshell.core.pluginhost import PluginHost
-    from dshell.core.script import run_script
     from dshell.core.session import Session, disabled_plugins
 
     if args.host and args.host_flag:
@@ -290,17 +291,29 @@ def _run(args: Any, console: Console) -> int:
         session.set("timeout", str(args.timeout))
     session.start()
     script: BinaryIO | None = None
-    if args.file is not None and args.file != "-":
-        try:
-            script = open(args.file, "rb")  # noqa: SIM115 (closed below); decoded line by line
-        except OSError as exc:
-            session.close()
-            console.error(f"dshell: cannot read {args.file}: {exc.strerror or exc}")
-            return EXIT_ERROR
-    if not args.dry_run and (
-        args.command is not None or (script is not None and not _mentions_dollar(script))
-    ):
-        # one line, or a file where no line can read $_ or a variable: runner.execute's plain path
+    try:
+        if args.file is not None and args.file != "-":
+            try:
+                script = open(args.file, "rb")  # noqa: SIM115 (closed below); decoded line by line
+                plain = not _mentions_dollar(script)
+                return _run_session(session, args, script, plain)
+            except OSError as exc:
+                console.error(f"dshell: cannot read {args.file}: {exc.strerror or exc}")
+                return EXIT_ERROR
+        return _run_session(session, args, None, args.command is not None)
+    finally:
+        if script is not None:
+            script.close()
+        session.close()
+
+
+def _run_session(session: Session, args: Any, script: BinaryIO | None, plain: bool) -> int:
+    """Run ``-c``, ``-f`` or the REPL. ``plain``: no later line can read ``$_`` or a variable (one line, or a
+    file without ``$``), so plain lines take runner.execute's plain path."""
+    from dshell.core.script import run_script
+
+    console = session.console
+    if plain and not args.dry_run:
         session.keep_results = False
     else:
         from dshell.core.variables import state
@@ -308,47 +321,38 @@ def _run(args: Any, console: Console) -> int:
         state(session).dry_run = bool(args.dry_run)
         if args.file is not None:
             state(session).params = list(getattr(args, "script_args", []))
-    try:
-        if args.command is not None:
-            from dshell.core.runner import execute
+    if args.command is not None:
+        from dshell.core.runner import execute
 
-            status = execute(session, args.command)
-            if session.uses_automation:  # the line used the automation layer: it may have deferred
-                from dshell.core.control import run_deferred
+        status = execute(session, args.command)
+        if session.uses_automation:  # the line used the automation layer: it may have deferred
+            from dshell.core.control import run_deferred
 
-                status = run_deferred(session, status)
-            return status
-        if args.file is not None:
-            if args.file == "-":
-                return run_script(session, _stdin_lines(), "<stdin>", keep_going=args.keep_going)
-            assert script is not None
-            try:
-                return run_script(session, script, args.file, keep_going=args.keep_going)
-            except OSError as exc:
-                console.error(f"dshell: cannot read {args.file}: {exc.strerror or exc}")
-                return EXIT_ERROR
-        if not sys.stdin.isatty():
+            status = run_deferred(session, status)
+        return status
+    if args.file is not None:
+        if script is None:
             return run_script(session, _stdin_lines(), "<stdin>", keep_going=args.keep_going)
-        from dshell.api.files import signals_unwind
-        from dshell.interactive import instant
+        return run_script(session, script, args.file, keep_going=args.keep_going)
+    if not sys.stdin.isatty():
+        return run_script(session, _stdin_lines(), "<stdin>", keep_going=args.keep_going)
+    from dshell.api.files import signals_unwind
+    from dshell.interactive import instant
 
-        with signals_unwind():  # SIGTERM/SIGHUP before the line editor is up: the terminal is put back too
+    with signals_unwind():  # SIGTERM/SIGHUP before the line editor is up: the terminal is put back too
+        shown = None
+        try:
             shown = instant.show(session)  # the prompt before prompt-toolkit's import, which costs the most
-            try:
-                from dshell.interactive.repl import run_repl
+            from dshell.interactive.repl import run_repl
 
-                console.interactive = True
-                status = run_repl(session, shown)
-            finally:
-                if shown is not None:
-                    shown.release()
-        from dshell.core.control import run_deferred
+            console.interactive = True
+            status = run_repl(session, shown)
+        finally:
+            if shown is not None:
+                shown.release()
+    from dshell.core.control import run_deferred
 
-        return run_deferred(session, status)  # what was deferred at the prompt runs on leaving it
-    finally:
-        if script is not None:
-            script.close()
-        session.close()
+    return run_deferred(session, status)  # what was deferred at the prompt runs on leaving it
 
 
 def _mentions_dollar(fh: BinaryIO) -> bool:

@@ -4,6 +4,7 @@ name mismatch and a missing client certificate — for plain requests, ``logs -f
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -185,6 +186,46 @@ def test_half_close_with_output_records_waiting(tlsd: Path, box: str) -> None:
         conn.close_write()
         out = b"".join(payload for _, payload in iter_frames(conn.iter_chunks()))
     assert out == b"early\nmiddle\nlate\n"
+
+
+def test_half_close_after_the_peer_closed(tmp_path: Path) -> None:
+    """The peer's data and its close_notify wait in the TLS layer when stdin ends (a fault dockerd does not
+    produce: it waits for stdin; a fake TLS peer on a real socket pair does): the half-close returns at once
+    and the data is all read, then the end."""
+    import socket
+    import ssl
+    import threading
+
+    trustme = pytest.importorskip("trustme")
+    from dshell.api.http.tls import HalfClosableTLS
+
+    ca = trustme.CA()
+    ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("localhost").configure_cert(server_ctx)
+    ours, theirs = socket.socketpair()
+    ours.settimeout(10)
+
+    def peer() -> None:
+        with server_ctx.wrap_socket(theirs, server_side=True) as tls:
+            tls.sendall(b"bye\n")
+            with contextlib.suppress(OSError, ssl.SSLError):
+                tls.unwrap()  # close_notify, then wait for ours
+
+    server = threading.Thread(target=peer, daemon=True)
+    server.start()
+    stream = HalfClosableTLS(ours, TLSConfig(str(tmp_path / "ca.pem")), "localhost")
+    stream.do_handshake()
+    time.sleep(0.5)  # "bye" and the close_notify are on the socket
+    assert stream._pull()  # into the TLS layer, not decrypted
+    closing = threading.Thread(target=stream.shutdown, args=(socket.SHUT_WR,), daemon=True)
+    closing.start()
+    closing.join(5)
+    assert not closing.is_alive(), "shutdown(SHUT_WR) did not return"
+    assert stream.recv(100) == b"bye\n"
+    assert stream.recv(100) == b""
+    stream.close()
+    server.join(5)
 
 
 def test_exec_tty_over_tls(tlsd: Path, box: str) -> None:

@@ -10,6 +10,7 @@ daemon's ``message`` (:meth:`DockerClient.raise_for_status`, the one place that 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CHUNK",
     "DockerClient",
+    "OpenStreams",
     "Reply",
     "decode_json",
     "error_from_response",
@@ -88,6 +90,55 @@ def _encode_params(params: Params) -> dict[str, str] | None:
 #: Requests that change nothing, sent even in a dry run.
 DRY_RUN_SAFE = frozenset({"GET", "HEAD"})
 DRY_RUN_SAFE_PATHS = re.compile(r"^(/v\d+\.\d+)?/(_ping|auth)(\?|$)")
+
+
+class OpenStreams:
+    """The streams one thread opens while it is :meth:`watching <watch>` (the ``@all`` fan-out, one per daemon's
+    job): :meth:`close`, from any thread, closes every one of them, and any opened later at once, so a reader
+    blocked on a quiet stream (``logs -f``, ``events``) sees its stream end."""
+
+    _local = threading.local()
+
+    def __init__(self) -> None:
+        self._open: list[Reply | Upgraded] = []
+        self._lock = threading.Lock()
+        self.closed = False
+
+    @contextlib.contextmanager
+    def watch(self) -> Iterator[OpenStreams]:
+        """Within the block, the streams this thread opens are this one's."""
+        previous = getattr(self._local, "streams", None)
+        self._local.streams = self
+        try:
+            yield self
+        finally:
+            self._local.streams = previous
+
+    @classmethod
+    def opened(cls, stream: Reply | Upgraded) -> None:
+        """Note a stream the calling thread just opened (nothing when it is not watching)."""
+        streams: OpenStreams | None = getattr(cls._local, "streams", None)
+        if streams is None:
+            return
+        with streams._lock:
+            if not streams.closed:
+                streams._open.append(stream)
+                return
+        _close_quietly(stream)
+
+    def close(self) -> None:
+        with self._lock:
+            self.closed = True
+            streams, self._open = self._open, []
+        for stream in streams:
+            _close_quietly(stream)
+
+
+def _close_quietly(stream: Reply | Upgraded) -> None:
+    try:
+        stream.close()  # shuts the socket down: a recv blocked on it in another thread returns
+    except OSError:
+        pass
 
 
 class DryRun(BaseException):
@@ -296,6 +347,7 @@ class DockerClient:
         reply: Reply
         if stream:
             reply = self.pool.stream(request, head_timeout=limit)
+            OpenStreams.opened(reply)
         else:
             reply = self.pool.request(request, timeout=limit)
         if check:
@@ -318,6 +370,7 @@ class DockerClient:
         request = self.build(method, template, *parts, **spec)
         _dry_run_check(self, request.method, request.target, request.body)
         got = self.pool.upgrade(request, timeout=self.timeout)
+        OpenStreams.opened(got)
         if isinstance(got, WholeReply):
             self.raise_for_status(got, method, request.target)
             raise DshellError(
@@ -362,7 +415,9 @@ class DockerClient:
         request = Request(method, self.target(path, versioned=versioned), dict(headers or {}), data)
         _dry_run_check(self, request.method, request.target, request.body)
         if read_timeout is None:
-            return self.pool.stream(request, head_timeout=self.timeout)
+            reply = self.pool.stream(request, head_timeout=self.timeout)
+            OpenStreams.opened(reply)
+            return reply
         return self.pool.request(request, timeout=read_timeout)
 
     def get_json(self, template: str, *parts: object, params: Params = None, **kw: Any) -> Any:

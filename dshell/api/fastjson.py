@@ -62,7 +62,7 @@ def loads(content: bytes | str) -> Any:
             try:
                 if len(content) < SWITCH_BYTES:
                     return fast.loads(content)
-                with _no_gc():
+                with collector_paused():
                     return fast.loads(content)
             except ValueError:
                 pass
@@ -70,13 +70,18 @@ def loads(content: bytes | str) -> Any:
 
 
 @contextlib.contextmanager
-def _no_gc() -> Iterator[None]:
-    """No cyclic garbage collection while a big reply is decoded, and what it made moved to the oldest
-    generation at once. The objects are all alive (and hold no cycles), yet the collector would walk all of
-    them — every few hundred of them during the decode (~30 % of it), then the young generation of 600,000
-    objects for 10,000 containers in one go, and again when they are promoted: 30 - 110 ms a ``ps -a``.
-    ``gc.freeze()`` then ``gc.unfreeze()`` is that move in O(1) (nothing stays frozen: a later full collection
-    still sees everything)."""
+def collector_paused(*, promote: bool = True) -> Iterator[None]:
+    """No cyclic garbage collection while a big reply is decoded (wrap the decode alone: the pause is process-wide),
+    the collector's previous state restored after.
+
+    The objects decoded are all alive (and hold no cycles), yet the collector would walk all of them — every few
+    hundred of them during the decode (~30 % of it), then the young generation of 600,000 objects for 10,000
+    containers in one go, and again when they are promoted: 30 - 110 ms a ``ps -a``. With ``promote``, what the
+    decode made is moved to the oldest generation at once, in O(1): ``gc.freeze()`` then ``gc.unfreeze()``.
+    Measured on 10,000 containers (8 MB), decode and a ``ps``-sized follow-up: 81 ms median this way, 130 ms
+    with the collector only paused, 181 ms without a pause. The move takes every thread's young objects along
+    (their cyclic garbage waits for the next full collection, it is not lost); it is skipped when objects are
+    frozen already (``gc.get_freeze_count()``), as ``unfreeze`` would undo a freeze the host program made."""
     if not gc.isenabled():
         yield
         return
@@ -84,8 +89,9 @@ def _no_gc() -> Iterator[None]:
     try:
         yield
     finally:
-        gc.freeze()
-        gc.unfreeze()
+        if promote and not gc.get_freeze_count():
+            gc.freeze()
+            gc.unfreeze()
         gc.enable()
 
 

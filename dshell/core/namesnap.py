@@ -6,16 +6,19 @@ replaces it whole (names removed since are gone then). The refresher writes a ne
 list and when the session ends.
 
 One file per daemon address, ``$XDG_CACHE_HOME/dshell/names/<hash>.json`` (default ``~/.cache``; the directory
-0700, the file 0600, written through :func:`dshell.api.files.atomic_write`, never through a symbolic link). It
-holds only what completion shows: id, name, image, state and status. A file that is unreadable, malformed, of
-another version or address, older than :data:`MAX_AGE`, or larger than :data:`MAX_BYTES` is ignored; at most
-:data:`MAX_ITEMS` containers are written.
+0700, the file 0600, replaced by a rename, never written through a symbolic link). It holds only what completion
+shows: id, name, image, state and status. A file that is unreadable, malformed, of another version or address,
+older than :data:`MAX_AGE`, larger than :data:`MAX_BYTES`, or not ours (the file or its directory owned by
+another user, or the directory a symbolic link) is ignored; at most :data:`MAX_ITEMS` containers are written.
+Writing one removes the files of other daemons not written for :data:`MAX_AGE`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import secrets
 import stat
 import time
 from typing import Any
@@ -48,11 +51,42 @@ def _name(c: dict[str, Any]) -> str:
     return str(names[0]) if names else ""
 
 
-def save(address: str, containers: list[dict[str, Any]], path: str | None = None) -> bool:
-    """Write the snapshot of ``containers`` for ``address``; False when it could not be written (no error)."""
-    from dshell.api.files import atomic_write
+def _open_dir(create: bool) -> int | None:
+    """A descriptor of the snapshot directory when it is ours and not a symbolic link (created 0700 with
+    ``create``, and set back to 0700 when its mode was loosened); None otherwise. Everything after goes through
+    the descriptor, so a directory swapped for another after this check is not used."""
+    directory = snapshot_dir()
+    try:
+        if create:
+            os.makedirs(
+                os.path.dirname(directory), exist_ok=True
+            )  # dshell's cache directory: the umask's mode
+            try:
+                os.mkdir(directory, 0o700)
+            except FileExistsError:
+                pass
+        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    except OSError:  # missing, a symbolic link (ELOOP), not a directory
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid():
+            os.close(fd)
+            return None
+        if create and stat.S_IMODE(info.st_mode) != 0o700:
+            os.fchmod(fd, 0o700)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
 
-    path = path or snapshot_path(address)
+
+def save(address: str, containers: list[dict[str, Any]]) -> bool:
+    """Write the snapshot of ``containers`` for ``address``; False when it could not be written (no error).
+
+    Written to a temporary file in the checked directory and renamed over the snapshot's name: a rename
+    replaces a symbolic link there, never follows it (:func:`dshell.api.files.atomic_write` writes through
+    one, so it is not used here). Snapshots of other addresses older than :data:`MAX_AGE` are removed."""
     rows = [
         [str(c.get(f) or "") for f in _FIELDS[:1]] + [_name(c)] + [str(c.get(f) or "") for f in _FIELDS[1:]]
         for c in containers[:MAX_ITEMS]
@@ -66,37 +100,62 @@ def save(address: str, containers: list[dict[str, Any]], path: str | None = None
         import json
 
         data = json.dumps(doc, separators=(",", ":")).encode("utf-8", "surrogatepass")
-    try:
-        directory = os.path.dirname(path)
-        os.makedirs(directory, mode=0o700, exist_ok=True)
-        if os.path.islink(path):  # never written through: the snapshot stays in its directory
-            os.unlink(path)
-        with atomic_write(path, mode="wb", prefix=".names-", suffix=".tmp", permissions=0o600) as fh:
-            fh.write(data)
-    except (OSError, ValueError):
+    dir_fd = _open_dir(create=True)
+    if dir_fd is None:
         return False
-    except Exception as exc:  # DshellError from atomic_write (a directory or device in the way)
-        from dshell.errors import DshellError
-
-        if isinstance(exc, DshellError):
-            return False
-        raise
+    name = os.path.basename(snapshot_path(address))
+    tmp = f".names-{os.getpid()}-{secrets.token_hex(6)}.tmp"
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600, dir_fd=dir_fd)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp, dir_fd=dir_fd)
+            raise
+        _prune(dir_fd, keep=name)
+    except OSError:
+        return False
+    finally:
+        os.close(dir_fd)
     return True
 
 
-def load(address: str, path: str | None = None) -> list[dict[str, Any]] | None:
+def _prune(dir_fd: int, keep: str) -> None:
+    """Remove snapshots (and left-over temporary files) not changed for :data:`MAX_AGE`: daemons not used since."""
+    limit = time.time() - MAX_AGE
+    for entry in os.listdir(dir_fd):
+        if entry == keep or not entry.endswith((".json", ".tmp")):
+            continue
+        with contextlib.suppress(OSError):
+            info = os.stat(entry, dir_fd=dir_fd, follow_symlinks=False)
+            if info.st_mtime < limit and (stat.S_ISREG(info.st_mode) or stat.S_ISLNK(info.st_mode)):
+                os.unlink(entry, dir_fd=dir_fd)
+
+
+def load(address: str) -> list[dict[str, Any]] | None:
     """The containers of the snapshot for ``address`` as ``/containers/json`` items (only the fields completion
     uses), or None when there is none worth using (see the module docstring)."""
     from dshell.api.fastjson import loads
 
-    path = path or snapshot_path(address)
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
-    except OSError:
+    dir_fd = _open_dir(create=False)
+    if dir_fd is None:
         return None
     try:
+        fd = os.open(
+            os.path.basename(snapshot_path(address)),
+            os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK,
+            dir_fd=dir_fd,
+        )
+    except OSError:
+        return None
+    finally:
+        os.close(dir_fd)
+    try:
         info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_BYTES:
+        if not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid() or info.st_size > MAX_BYTES:
             return None
         with os.fdopen(fd, "rb", closefd=False) as fh:
             raw = fh.read(MAX_BYTES + 1)

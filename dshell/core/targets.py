@@ -9,7 +9,9 @@ consuming its streams there. Each worker prints its daemon's lines itself as the
 time (prefixed with the daemon's name, bare for ``-q``), and reports its daemon's failure on stderr by name
 as soon as it fails; the calling thread only waits for the daemons' statuses, then merges tables and
 documents (:mod:`dshell.output.fanout`). The status is the worst of the daemons'. Ctrl-C ends the wait at
-once; the workers print nothing more and stop at their next piece.
+once: the workers print nothing more (the stop is set under the lock every printed line is written under),
+and every stream a daemon's job opened is closed, so a worker blocked on a quiet stream (``@all events``,
+``@all logs -f``) ends its job and is idle again.
 """
 
 from __future__ import annotations
@@ -142,29 +144,53 @@ class _Board:
         self.documents: dict[str, Document] = {}
         self._lock = threading.Lock()
 
+    def halt(self) -> None:
+        """Ctrl-C: once this returns, nothing more is printed (a line being written is finished first)."""
+        with self._lock:
+            self.stop.set()
+
     def show(self, name: str, piece: fanout.Piece) -> None:
         if piece.kind == "table":
             self.tables[name] = piece.value
         elif piece.kind == "document":
             self.documents[name] = piece.value
-        elif self.stop.is_set():  # interrupted: the prompt is back, nothing more is printed
-            return
         elif piece.kind == "error":
             with self._lock:
+                if self.stop.is_set():  # interrupted: the prompt is back, nothing more is printed
+                    return
                 self.session.last_error = f"{name}: {piece.value}"
                 self.session.console.error(f"{self.lead}{name}: {piece.value}")
         elif piece.kind == "line":
             console = self.session.console
             with self._lock:
+                if self.stop.is_set():
+                    return
                 stream = console.stderr if piece.stderr else console.stdout
                 stream.write((piece.value if self.bare else self.prefix(name, piece.value)) + "\n")
                 stream.flush()
+
+    def fault(self, name: str, exc: BaseException) -> None:
+        """A bug in ``name``'s job (an exception no one caught): one line, named, and the traceback under
+        ``--debug``."""
+        session = self.session
+        debug = bool(session.settings.get("debug", False))
+        hint = "" if debug else "; run with --debug for the traceback"
+        text = f"Error: internal error: {type(exc).__name__}: {exc}{hint}"
+        with self._lock:
+            if self.stop.is_set():
+                return
+            if debug:
+                import traceback
+
+                session.console.stderr.write("".join(traceback.format_exception(exc)))
+            session.last_error = f"{name}: {text}"
+            session.console.error(f"{self.lead}{name}: {text}")
 
 
 def _gather(
     session: Session, names: list[str], command: Command, args: Namespace, line: str, *, where: str
 ) -> int:
-    from dshell.api.client import DryRun
+    from dshell.api.client import DryRun, OpenStreams
     from dshell.core import workers
     from dshell.core.runner import describe
     from dshell.output import fanout
@@ -172,6 +198,7 @@ def _gather(
 
     board = _Board(session, names, bare=bool(args.get("quiet")), where=where)
     done: queue.SimpleQueue[tuple[str, int]] = queue.SimpleQueue()
+    streams = {name: OpenStreams() for name in names}  # closed on Ctrl-C: a blocked read returns
 
     def work(name: str) -> int:
         """This daemon's part, in a worker thread: its status (its pieces go to ``board`` meanwhile)."""
@@ -191,7 +218,8 @@ def _gather(
 
         status, lost = 0, None
         try:
-            with session.using(name):  # through plugins' dshell_run_command wrappers, as a single command is
+            # through plugins' dshell_run_command wrappers, as a single command is; the streams it opens are noted
+            with streams[name].watch(), session.using(name):
                 invocation = Invocation(session, command, args, line, where, deliver=deliver)
                 outcome = session.plugins.run_command(invocation)
                 # a plugin may stand in for the command (its own outcome): its result is still this daemon's
@@ -204,7 +232,7 @@ def _gather(
             board.show(name, fanout.Piece("error", text))
             status = exc.status if isinstance(exc, CommandFailed) else getattr(exc, "exit_status", EXIT_ERROR)
         except Exception as exc:  # a plugin's bug: one line, as the runner reports it
-            board.show(name, fanout.Piece("error", f"Error: internal error: {type(exc).__name__}: {exc}"))
+            board.fault(name, exc)
             status = EXIT_ERROR
         finally:
             session.note_contact(session.daemons[name], lost)  # connected / lost, for this daemon
@@ -214,15 +242,18 @@ def _gather(
         return lambda status: done.put((name, status))
 
     statuses: dict[str, int] = {}
-    # every daemon's job is handed over before any runs: their requests leave together
-    for name in names:
-        workers.CREW.run(f"dshell-@{name}", functools.partial(work, name), finisher(name))
     try:
+        # every daemon's job is handed over before any runs: their requests leave together
+        for name in names:
+            job = functools.partial(work, name)
+            workers.CREW.run(f"dshell-@{name}", job, finisher(name), functools.partial(board.fault, name))
         while len(statuses) < len(names):
             name, status = done.get()
             statuses[name] = status
     except KeyboardInterrupt:
-        board.stop.set()  # the workers end at their next piece, and print nothing more
+        board.halt()  # nothing more is printed
+        for opened in streams.values():  # a worker blocked on a quiet stream sees it end, and is idle again
+            opened.close()
         raise
     merged: Any = None
     if board.tables:

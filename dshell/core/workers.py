@@ -6,6 +6,10 @@ daemon's request leaves only after the first one's has been built and sent, and 
 line hands each job to a thread already waiting (a queue put: no wait for it), then waits itself; the
 workers take the GIL in turn just long enough to send their requests, and the daemons work at the same time.
 
+A job reports its own failures; an exception escaping it (a bug, or a ``SystemExit``/``KeyboardInterrupt``
+raised in it) gives status 1 and is handed to the job's ``report`` (the fan-out prints one line naming the
+daemon), or printed on stderr when it has none: it never ends the worker, and is never silent.
+
 A worker waits :data:`IDLE_SECONDS` for its next job, then ends (nothing to stop at exit: they are daemon
 threads). A worker busy with a slow daemon is simply not idle: the next line gets another one.
 
@@ -21,6 +25,7 @@ call that no switch interval interrupts.)
 from __future__ import annotations
 
 import queue
+import sys
 import threading
 from collections.abc import Callable
 
@@ -30,6 +35,8 @@ IDLE_SECONDS = 30.0
 #: A job returns a status, handed to its ``finish`` once the worker is idle again.
 Job = Callable[[], int]
 Finish = Callable[[int], None]
+#: Told of an exception that escaped a job, in the worker's thread.
+Report = Callable[[BaseException], None]
 
 
 class _Worker:
@@ -37,14 +44,14 @@ class _Worker:
 
     def __init__(self, crew: Crew) -> None:
         self.crew = crew
-        self.jobs: queue.SimpleQueue[tuple[str, Job, Finish]] = queue.SimpleQueue()
+        self.jobs: queue.SimpleQueue[tuple[str, Job, Finish, Report | None]] = queue.SimpleQueue()
         self.thread = threading.Thread(target=self._loop, name="dshell-worker", daemon=True)
 
     def _loop(self) -> None:
         thread = self.thread
         while True:
             try:
-                name, job, finish = self.jobs.get(timeout=self.crew.idle_seconds)
+                name, job, finish, report = self.jobs.get(timeout=self.crew.idle_seconds)
             except queue.Empty:
                 if self.crew.retire(self):
                     return
@@ -53,12 +60,27 @@ class _Worker:
             status = 1
             try:
                 status = job()
-            except BaseException:  # a job reports its own failures: none ends the worker
-                pass
+            except BaseException as exc:  # a job reports its own failures: one escaping it is a bug
+                _report(name, exc, report)
             thread.name = "dshell-worker"
             # idle again before the job's end is announced: the next line finds this worker waiting
             self.crew.rest(self)
             finish(status)
+
+
+def _report(name: str, exc: BaseException, report: Report | None) -> None:
+    """Tell of ``exc``, which escaped job ``name``: through ``report``, else (or if that fails) on stderr."""
+    if report is not None:
+        try:
+            report(exc)
+            return
+        except BaseException:  # the worker must live on: the line below says it instead
+            pass
+    try:
+        sys.stderr.write(f"{name}: internal error: {type(exc).__name__}: {exc}\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):  # stderr closed: nowhere left to say it
+        pass
 
 
 class Crew:
@@ -71,19 +93,20 @@ class Crew:
         #: threads started so far (tests read it: a second fan-out starts none)
         self.started = 0
 
-    def run(self, name: str, job: Job, finish: Finish) -> None:
+    def run(self, name: str, job: Job, finish: Finish, report: Report | None = None) -> None:
         """Run ``job`` on an idle worker (a new one if none is), its thread named ``name`` meanwhile, then
-        ``finish(status)`` there (``1`` if the job raised); returns at once."""
+        ``finish(status)`` there; returns at once. An exception escaping ``job`` makes the status ``1`` and
+        goes to ``report`` (without one, or if it fails too, one line on stderr names ``name``)."""
         with self._lock:
             worker = self._idle.pop() if self._idle else None
             if worker is None:
                 self.started += 1
         if worker is None:
             worker = _Worker(self)
-            worker.jobs.put((name, job, finish))
+            worker.jobs.put((name, job, finish, report))
             worker.thread.start()
         else:
-            worker.jobs.put((name, job, finish))
+            worker.jobs.put((name, job, finish, report))
 
     def rest(self, worker: _Worker) -> None:
         with self._lock:

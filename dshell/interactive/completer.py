@@ -7,14 +7,13 @@ it in a ``BatchCompleter`` (a worker thread) anyway, so even the first fill of a
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import AsyncGenerator, Iterable
-from itertools import islice
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion, ThreadedCompleter
 from prompt_toolkit.document import Document
+from prompt_toolkit.eventloop import run_in_executor_with_context
 
 from dshell.core.aliases import expand_for_completion
 from dshell.core.completion import Candidate, CompletionRequest, Expectation, expect
@@ -59,15 +58,22 @@ def rank(word: str, candidates: Iterable[Candidate], limit: int | None = None) -
 JOINED_FROM = 200
 
 
-class _Joined:
-    """The last long candidate list's texts, lowered and joined by newlines, with where each starts."""
+class _Joined(NamedTuple):
+    """A long candidate list's texts, lowered and joined by newlines, with where each starts. Immutable, and
+    published with one assignment (:attr:`_Last.joined`): completion threads of several keystrokes may run at
+    once, and each reads one consistent object."""
 
-    key: tuple[int, ...] = ()
-    pool: list[Candidate] = []
-    lowered: list[str] = []
-    text = ""
-    starts: list[int] = []
-    unique = True
+    key: tuple[int, ...]
+    pool: list[Candidate]
+    lowered: list[str]
+    text: str
+    starts: list[int]
+    unique: bool
+
+
+class _Last:
+    #: The last long candidate list, joined (see :func:`_rank_joined`); replaced whole, never changed.
+    joined: _Joined | None = None
 
 
 def _rank_joined(low: str, pool: list[Candidate], limit: int | None) -> list[Candidate] | None:
@@ -76,8 +82,8 @@ def _rank_joined(low: str, pool: list[Candidate], limit: int | None) -> list[Can
     from bisect import bisect_right
 
     key = tuple(map(id, pool))
-    joined = _Joined
-    if key != joined.key:
+    joined = _Last.joined
+    if joined is None or key != joined.key:
         lowered = [c.text.lower() for c in pool]
         text = "\n".join(lowered)
         if text.count("\n") != len(pool) - 1:
@@ -86,8 +92,9 @@ def _rank_joined(low: str, pool: list[Candidate], limit: int | None) -> list[Can
         for t in lowered:
             starts.append(at)
             at += len(t) + 1
-        joined.key, joined.pool, joined.lowered, joined.text, joined.starts = key, pool, lowered, text, starts
-        joined.unique = len({c.text for c in pool}) == len(pool)
+        unique = len({c.text for c in pool}) == len(pool)
+        # ``pool`` is kept in it: the ids of the key stay those of these candidates while it is the one published
+        joined = _Last.joined = _Joined(key, pool, lowered, text, starts, unique)
     text, starts, unique = joined.text, joined.starts, joined.unique
     matched = [n for n, t in enumerate(joined.lowered) if t.startswith(low)]
     seen: set[str] = set()
@@ -256,7 +263,8 @@ class DshellCompleter(Completer):
             )
 
 
-#: Completions handed to the menu while typing (the best ranked first); Tab asks for all of them.
+#: Completions handed to the menu while typing (the best ranked first); Tab asks for all of them. Applied by
+#: :class:`DshellCompleter` (its ``typing_limit``), where the ranking can stop early.
 TYPING_LIMIT = 100
 
 
@@ -265,24 +273,18 @@ class BatchCompleter(ThreadedCompleter):
 
     prompt-toolkit's ``ThreadedCompleter`` passes completions one by one through a queue the event loop drains:
     with 10,000 container names that cost the loop ~100 ms a key, and the key's echo waited for it. Here the
-    loop gets one finished list; while typing (completion not asked for with Tab) at most :data:`TYPING_LIMIT`
-    of it: a menu shows a dozen, and each redraw measures the width of every entry (500 entries: ~6 ms a key). Tab gets them all, so the
-    common part it inserts is common to every candidate.
+    loop gets one finished list. The wrapped completer keeps it short while typing (``DshellCompleter``'s
+    ``typing_limit``, :data:`TYPING_LIMIT`): a menu shows a dozen, and each redraw measures the width of every
+    entry (500 entries: ~6 ms a key). The worker runs with the prompt's context (``get_app()`` works in it).
     """
-
-    def __init__(self, completer: Completer, *, limit: int = TYPING_LIMIT) -> None:
-        super().__init__(completer)
-        self.limit = limit
 
     async def get_completions_async(
         self, document: Document, complete_event: CompleteEvent
     ) -> AsyncGenerator[Completion, None]:
-        limit = None if complete_event.completion_requested else self.limit
-
         def compute() -> list[Completion]:
-            return list(islice(self.completer.get_completions(document, complete_event), limit))
+            return list(self.completer.get_completions(document, complete_event))
 
-        for completion in await asyncio.get_running_loop().run_in_executor(None, compute):
+        for completion in await run_in_executor_with_context(compute):
             yield completion
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import sys
+import termios
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -43,8 +44,6 @@ class InstantPrompt:
 
     def release(self) -> None:
         """Put the terminal's own settings back (keys typed meanwhile stay queued for the next reader)."""
-        import termios
-
         try:
             termios.tcsetattr(self.fd, termios.TCSANOW, self.saved)
         except (OSError, termios.error):
@@ -59,20 +58,30 @@ def show(session: Session) -> InstantPrompt | None:
         fd = sys.stdin.fileno()
         if not (os.isatty(fd) and sys.stdout.isatty()):
             return None
-        import termios
-
         saved = termios.tcgetattr(fd)
         quiet = list(saved)
-        quiet[3] = quiet[3] & ~(termios.ECHO | termios.ICANON)  # lflag: queue the keys, show nothing
+        # lflag: keys queue unread and unechoed; Ctrl-C too (ISIG off): the line editor reads it as a key and
+        # clears the line, as at any prompt, instead of the signal ending dshell while it starts
+        quiet[3] = quiet[3] & ~(termios.ECHO | termios.ICANON | termios.ISIG)
         termios.tcsetattr(fd, termios.TCSANOW, quiet)
-    except (ImportError, OSError, ValueError, AttributeError):
+    except (OSError, ValueError, AttributeError, termios.error):
         return None
-    from dshell.output.safe import safe_text
+    shown = InstantPrompt(fd, saved)
+    try:
+        from dshell.output.safe import safe_text
 
-    text = "".join(
-        f"\x1b[0;{_SGR[style[6:]]}m{safe_text(piece)}" if _SGR[style[6:]] else f"\x1b[0m{safe_text(piece)}"
-        for style, piece in prompt_parts(session)
-    )
-    sys.stdout.write(f"{GREETING}\n{text}\x1b[0m")
-    sys.stdout.flush()
-    return InstantPrompt(fd, saved)
+        text = "".join(
+            f"\x1b[0;{_SGR[style[6:]]}m{safe_text(piece)}"
+            if _SGR[style[6:]]
+            else f"\x1b[0m{safe_text(piece)}"
+            for style, piece in prompt_parts(session)
+        )
+        sys.stdout.write(f"{GREETING}\n{text}\x1b[0m")
+        sys.stdout.flush()
+    except Exception:  # a terminal that cannot take the text (an encoding, EIO): the line editor's own path
+        shown.release()
+        return None
+    except BaseException:  # a signal meanwhile: the terminal as it was, then the signal goes on
+        shown.release()
+        raise
+    return shown

@@ -9,7 +9,9 @@ Two daemon threads per :class:`Refresher`:
   once, one that cannot be opened is retried with a growing pause (≤ 5 s); each time the stream comes up
   everything is marked dirty, since events may have been missed meanwhile;
 * the *worker* refetches dirty kinds (a burst of events costs one fetch per kind) and swaps each list into the
-  :class:`~dshell.core.names.NameCache` whole, with :meth:`~dshell.core.names.NameCache.put`; kinds a failed
+  :class:`~dshell.core.names.NameCache` whole, with :meth:`~dshell.core.names.NameCache.refresh` (which makes
+  the events applied while it fetched again on the new list; a listing command's list is not swapped in while
+  the cache is live, see :meth:`~dshell.core.names.NameCache.put`); kinds a failed
   fetch left behind stay dirty and are retried after a short, growing pause. When the listener is down
   it refetches everything every ``interval`` seconds; while events flow, every ``idle_interval`` seconds.
 

@@ -9,25 +9,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from dshell.plugin import (
-    Candidate,
-    Command,
-    CompletionRequest,
-    Result,
-    Table,
-    UsageError,
-    argument,
-    flag,
-    hookimpl,
-    option,
-)
+from dshell.plugin import Command, Result, Table, UsageError, argument, flag, hookimpl, option
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from dshell.plugin import (
+        Candidate,
         CommandRegistry,
         CompletionRegistry,
+        CompletionRequest,
         DaemonAddress,
         Invocation,
         Session,
@@ -184,13 +175,15 @@ def context_use(inv: Invocation) -> None:
 
 
 def complete_daemons(request: CompletionRequest) -> Iterable[Candidate]:
+    from dshell.plugin import Candidate
+
     session = request.session
     for name, daemon in session.daemons.items():
         yield Candidate(name, str(daemon.address))
 
 
 def complete_contexts(request: CompletionRequest) -> Iterable[Candidate]:
-    from dshell.plugin import list_contexts
+    from dshell.plugin import Candidate, list_contexts
 
     for ctx in list_contexts():
         yield Candidate(ctx.name, str(ctx.address) if ctx.address else ctx.error)

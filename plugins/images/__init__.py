@@ -9,9 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from dshell.plugin import (
     APIError,
-    Candidate,
     Command,
-    CompletionRequest,
     Lines,
     NotFound,
     Option,
@@ -38,7 +36,7 @@ from . import registry as image_registry
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from dshell.plugin import CommandRegistry, CompletionRegistry, Invocation
+    from dshell.plugin import Candidate, CommandRegistry, CompletionRegistry, CompletionRequest, Invocation
 
 IMAGE_COLUMNS = ("REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE")
 HISTORY_COLUMNS = ("IMAGE", "CREATED", "CREATED BY", "SIZE", "COMMENT")
@@ -309,7 +307,7 @@ def prune(inv: Invocation) -> Lines | None:
 
 def complete_images(request: CompletionRequest) -> Iterable[Candidate]:
     """Image references (``repository:tag``), then short ids, each with a short description."""
-    from dshell.plugin import ago
+    from dshell.plugin import Candidate, ago
 
     items = request.session.names.get("images")
     ids: list[Candidate] = []

@@ -10,19 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from dshell.plugin import (
-    Candidate,
-    Command,
-    CompletionRequest,
-    argument,
-    flag,
-    hookimpl,
-    lazy_handler,
-    option,
-)
+from dshell.plugin import Command, argument, flag, hookimpl, lazy_handler, option
 
 if TYPE_CHECKING:
-    from dshell.plugin import CommandRegistry, CompletionRegistry
+    from dshell.plugin import Candidate, CommandRegistry, CompletionRegistry, CompletionRequest
 
 #: ``network ls --filter`` keys, with what each matches.
 FILTER_KEYS = {
@@ -47,6 +38,8 @@ DRIVERS = ("bridge", "host", "ipvlan", "macvlan", "null", "overlay")
 
 def complete_networks(request: CompletionRequest) -> Iterable[Candidate]:
     """Network names (with driver and scope as meta)."""
+    from dshell.plugin import Candidate
+
     for n in request.session.names.get("networks"):
         if n.get("Name"):
             yield Candidate(n["Name"], f"{n.get('Driver', '')} · {n.get('Scope', '')}")
@@ -54,6 +47,8 @@ def complete_networks(request: CompletionRequest) -> Iterable[Candidate]:
 
 def complete_network_filters(request: CompletionRequest) -> Iterable[Candidate]:
     """``--filter`` of ``network ls``/``prune``: the keys, then values for the key typed."""
+    from dshell.plugin import Candidate
+
     key, sep, _ = request.word.partition("=")
     if not sep:
         yield from (Candidate(f"{k}=", meta) for k, meta in FILTER_KEYS.items())
@@ -206,6 +201,8 @@ def dshell_register_commands(registry: CommandRegistry) -> None:
 
 @hookimpl
 def dshell_register_completers(completers: CompletionRegistry) -> None:
+    from dshell.plugin import Candidate
+
     completers.add("network", complete_networks)
     completers.add("network-filter", complete_network_filters)
     completers.add("network-driver", lambda request: (Candidate(d) for d in DRIVERS))

@@ -10,9 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from dshell.plugin import (
-    Candidate,
     Command,
-    CompletionRequest,
     ExitRequested,
     Lines,
     Result,
@@ -27,7 +25,7 @@ from dshell.plugin import (
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from dshell.plugin import CommandRegistry, CompletionRegistry, Invocation
+    from dshell.plugin import Candidate, CommandRegistry, CompletionRegistry, CompletionRequest, Invocation
 
 
 def help_(inv: Invocation) -> Text:
@@ -162,16 +160,22 @@ def host_shell(inv: Invocation) -> Result:
 
 
 def complete_commands(request: CompletionRequest) -> Iterable[Candidate]:
+    from dshell.plugin import Candidate
+
     for cmd in request.session.registry:
         yield Candidate(cmd.name, cmd.summary)
 
 
 def complete_settings(request: CompletionRequest) -> Iterable[Candidate]:
+    from dshell.plugin import Candidate
+
     for s in request.session.settings:
         yield Candidate(s.name, s.help)
 
 
 def complete_setting_values(request: CompletionRequest) -> Iterable[Candidate]:
+    from dshell.plugin import Candidate
+
     key = request.words[-1] if request.words else ""
     for s in request.session.settings:
         if s.name == key:
@@ -179,7 +183,7 @@ def complete_setting_values(request: CompletionRequest) -> Iterable[Candidate]:
 
 
 def complete_aliases(request: CompletionRequest) -> Iterable[Candidate]:
-    from dshell.plugin import alias_listing
+    from dshell.plugin import Candidate, alias_listing
 
     for name, expansion in alias_listing(request.session.registry):
         yield Candidate(name, expansion)
@@ -187,6 +191,8 @@ def complete_aliases(request: CompletionRequest) -> Iterable[Candidate]:
 
 def complete_suggested(request: CompletionRequest) -> Iterable[Candidate]:
     """``suggest:a,b,c``: the usual values of an option that also takes others (``on-failure:5``)."""
+    from dshell.plugin import Candidate
+
     return [Candidate(v) for v in (request.qualifier or "").split(",") if v]
 
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from dshell.plugin import Candidate, Command, Table, Text, UsageError, argument, option
+from dshell.plugin import Command, Table, Text, UsageError, argument, option
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from dshell.plugin import CommandRegistry, CompletionRequest, Invocation
+    from dshell.plugin import Candidate, CommandRegistry, CompletionRequest, Invocation
 
 
 def vars_(inv: Invocation) -> Table:
@@ -71,7 +71,7 @@ def _seconds(text: str) -> float:
 
 
 def complete_variables(request: CompletionRequest) -> Iterable[Candidate]:
-    from dshell.plugin import automation_state
+    from dshell.plugin import Candidate, automation_state
 
     for name, kind, value in automation_state(request.session).listing():
         yield Candidate(name, f"{kind}: {value}")

@@ -7,18 +7,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from dshell.plugin import Candidate, hookimpl
+from dshell.plugin import hookimpl
 
 from . import cluster, objects, services
 
 if TYPE_CHECKING:
-    from dshell.plugin import CommandRegistry, CompletionRegistry, CompletionRequest
+    from dshell.plugin import Candidate, CommandRegistry, CompletionRegistry, CompletionRequest
 
 
 def _named(kind: str, describe: Any) -> Any:
     """A completion source serving ``kind`` from the session's live-name cache: names, then short IDs."""
 
     def source(request: CompletionRequest) -> Iterable[Candidate]:
+        from dshell.plugin import Candidate
+
         items = request.session.names.get(kind)
         ids: list[Candidate] = []
         for item in items:

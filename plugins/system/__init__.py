@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from dshell.plugin import Candidate, Command, CompletionRequest, flag, hookimpl, lazy_handler, option
+from dshell.plugin import Command, flag, hookimpl, lazy_handler, option
 
 if TYPE_CHECKING:
-    from dshell.plugin import CommandRegistry, CompletionRegistry
+    from dshell.plugin import Candidate, CommandRegistry, CompletionRegistry, CompletionRequest
 
 #: ``events --filter`` keys, with what each matches.
 EVENT_FILTER_KEYS = {
@@ -71,6 +71,8 @@ def _names(request: CompletionRequest, kind: str) -> Iterable[str]:
 
 def complete_event_filters(request: CompletionRequest) -> Iterable[Candidate]:
     """``events --filter``: the keys, then the event types, actions or object names for the key typed."""
+    from dshell.plugin import Candidate
+
     key, sep, _ = request.word.partition("=")
     if not sep:
         yield from (Candidate(f"{k}=", meta) for k, meta in EVENT_FILTER_KEYS.items())
@@ -86,6 +88,8 @@ def complete_event_filters(request: CompletionRequest) -> Iterable[Candidate]:
 
 def complete_prune_filters(request: CompletionRequest) -> Iterable[Candidate]:
     """``system prune --filter``: the keys it honours."""
+    from dshell.plugin import Candidate
+
     if "=" not in request.word:
         yield from (Candidate(f"{k}=", meta) for k, meta in PRUNE_FILTER_KEYS.items())
 

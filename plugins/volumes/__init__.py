@@ -10,19 +10,10 @@ import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from dshell.plugin import (
-    Candidate,
-    Command,
-    CompletionRequest,
-    argument,
-    flag,
-    hookimpl,
-    lazy_handler,
-    option,
-)
+from dshell.plugin import Command, argument, flag, hookimpl, lazy_handler, option
 
 if TYPE_CHECKING:
-    from dshell.plugin import CommandRegistry, CompletionRegistry
+    from dshell.plugin import Candidate, CommandRegistry, CompletionRegistry, CompletionRequest
 
 #: ``volume ls --filter`` keys, with what each matches.
 FILTER_KEYS = {
@@ -39,6 +30,8 @@ ANONYMOUS = re.compile(r"[0-9a-f]{64}")
 
 def complete_volumes(request: CompletionRequest) -> Iterable[Candidate]:
     """Volume names (with driver as meta); ``volume:named`` leaves out anonymous (64-hex) volumes."""
+    from dshell.plugin import Candidate
+
     for v in request.session.names.get("volumes"):
         name = v.get("Name") or ""
         if not name or (request.qualifier == "named" and ANONYMOUS.fullmatch(name)):
@@ -48,6 +41,8 @@ def complete_volumes(request: CompletionRequest) -> Iterable[Candidate]:
 
 def complete_volume_filters(request: CompletionRequest) -> Iterable[Candidate]:
     """``--filter`` of ``volume ls``/``prune``: the keys, then values for the key typed."""
+    from dshell.plugin import Candidate
+
     key, sep, _ = request.word.partition("=")
     if not sep:
         yield from (Candidate(f"{k}=", meta) for k, meta in FILTER_KEYS.items())

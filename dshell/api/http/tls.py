@@ -116,6 +116,9 @@ class HalfClosableTLS(socket.socket):
                     return b""
                 try:
                     data = self._tls.read(bufsize)
+                    if not data:  # the daemon's close_notify (SSLObject reads it as b"")
+                        self._peer_closed = True
+                        return b""
                     return self._more(data, bufsize) if len(data) < bufsize else data
                 except ssl.SSLWantReadError:
                     pending = self._outgoing.pending > 0  # a reply the TLS layer owes (a key update)
@@ -147,6 +150,7 @@ class HalfClosableTLS(socket.socket):
             except ssl.SSLError:  # a fault: the next recv() meets it
                 break
             if not more:
+                self._peer_closed = True  # close_notify: the end, returned by the next recv()
                 break
             parts.append(more)
             left -= len(more)
@@ -213,11 +217,14 @@ class HalfClosableTLS(socket.socket):
                 # fail (application data after close notify) and break the stream: decrypt all first.
                 while not self._peer_closed:
                     try:
-                        self._plain += self._tls.read(_BLOCK)
+                        data = self._tls.read(_BLOCK)
                     except ssl.SSLWantReadError:
                         break
                     except (ssl.SSLZeroReturnError, ssl.SSLEOFError):
+                        data = b""
+                    if not data:  # the daemon's close_notify came first
                         self._peer_closed = True
+                    self._plain += data
                 try:
                     self._tls.unwrap()
                 except ssl.SSLWantReadError:
