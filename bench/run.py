@@ -788,16 +788,11 @@ def make_log_container(b: Bench, size: int) -> str:
 
 
 def stream_why(b: Bench, d: Series, cli: Series) -> str:
-    """Where the time of a stream goes beyond the CLI's: the fixed start-up, requests, then the stream."""
+    """Where the time of a stream goes beyond the CLI's: the fixed start-up, then the stream."""
     gap = d.median - cli.median
     parts = [f"{ms(gap)} over the CLI's {ms(cli.median)}"]
     if b.oneshot:
         parts.append(f"dshell's fixed start-up (one-shot ps -a) is {ms(b.oneshot)} of it")
-    if b.requests_import:
-        parts.append(
-            f"a stream opened with request(stream=True) goes through requests, whose import alone costs "
-            f"{ms(b.requests_import)} (DockerClient.stream does not)"
-        )
     if d.low <= cli.high and cli.low <= d.high:
         parts.append("the two ranges overlap (a noisy machine)")
     return "; ".join(parts)
