@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import termios
@@ -142,7 +143,7 @@ def test_names_with_slashes_say_no_such_and_touch_nothing(
     docker("run", "-d", "--network", "none", "--name", victim, IMAGE, "sleep", "60")
     r = shell.run(line.format(victim=victim))
     assert r.status == 1 and message.format(victim=victim) in r.err, r.err
-    assert "301" not in r.err and "Moved" not in r.err
+    assert not re.search(r"\b301\b", r.err) and "Moved" not in r.err  # (the random prefix may hold "301")
     state = json.loads(docker("inspect", victim).stdout)[0]["State"]
     assert state["Running"]  # nothing else was touched
 
