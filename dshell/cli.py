@@ -24,7 +24,7 @@ from dshell.api.address import (
     tls_config,
     tls_from_env,
 )
-from dshell.errors import EXIT_ERROR, EXIT_USAGE, ConfigError, DshellError, ExitRequested
+from dshell.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_USAGE, ConfigError, DshellError, ExitRequested
 from dshell.output.console import Console
 
 if TYPE_CHECKING:
@@ -238,6 +238,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 141
     except ExitRequested as exc:
         return exc.status
+    except KeyboardInterrupt:  # while the session is being set up (a command reports its own)
+        return EXIT_INTERRUPTED
     except SystemExit as exc:
         from dshell.api.files import Terminated
 

@@ -163,3 +163,64 @@ def test_groups_join_plugins_that_share_a_name() -> None:
     assert index.group("c") == ["a", "c"]
     assert index.group("b") == ["b"]
     assert index.owners["ps"] == ["a", "c"]
+
+
+def test_index_files_of_gone_installations_are_pruned(tmp_path: Path) -> None:
+    """Writing an index removes the files of installations whose ``sys.prefix`` no longer exists."""
+    import json
+
+    from dshell.core import cmdindex
+
+    live = tmp_path / "venv-live"
+    live.mkdir()
+    ours = tmp_path / "commands-00000001.json"
+    other_live = tmp_path / "commands-00000002.json"
+    other_gone = tmp_path / "commands-00000003.json"
+    unreadable = tmp_path / "commands-00000004.json"
+    for path, prefix in ((other_live, str(live)), (other_gone, str(tmp_path / "venv-deleted"))):
+        path.write_text(json.dumps({"version": 1, "key": ["0", "3.11", prefix, []], "plugins": []}))
+    unreadable.write_text("not json")
+    cmdindex.save(cmdindex.CommandIndex(cmdindex.fingerprint(), []), str(ours))
+    assert ours.is_file() and other_live.is_file() and unreadable.is_file()
+    assert not other_gone.exists()
+
+
+def test_console_script_takes_ctrl_c_quietly_while_loading() -> None:
+    """While ``dshell.entry`` imports the CLI, SIGINT has its default action (no traceback from an import);
+    Python's handler is back before the CLI runs."""
+    code = textwrap.dedent(
+        """
+        import signal, sys
+        seen = []
+
+        class Watch:
+            def find_spec(self, name, path=None, target=None):
+                if name == "dshell.cli":
+                    seen.append(signal.getsignal(signal.SIGINT))
+                return None
+
+        sys.meta_path.insert(0, Watch())
+        from dshell import entry
+        import builtins
+        real_import = builtins.__import__
+
+        def spy(name, *args, **kwargs):
+            module = real_import(name, *args, **kwargs)
+            if name == "dshell.cli":
+                module.main = lambda: seen.append(signal.getsignal(signal.SIGINT)) or 0
+            return module
+
+        builtins.__import__ = spy
+        entry.main()
+        print(seen[0] is signal.SIG_DFL, seen[-1] is signal.default_int_handler)
+        """
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tempfile.gettempdir(),
+    )
+    assert proc.stdout.split() == ["True", "True"], proc.stderr

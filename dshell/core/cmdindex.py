@@ -19,6 +19,7 @@ Plugins that declare a common name (a third party's ``replace_existing=True`` ov
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -140,7 +141,30 @@ def save(index: CommandIndex, path: str | None = None) -> None:
         with atomic_write(path, mode="w", encoding="utf-8", prefix=".commands-", suffix=".tmp") as fh:
             json.dump(index.to_json(), fh)
     except (OSError, DshellError):
-        pass
+        return
+    prune(os.path.dirname(path), keep=path)
+
+
+def prune(directory: str, *, keep: str) -> None:
+    """Remove the index files of installations that are gone (their ``sys.prefix`` no longer exists: a
+    deleted virtualenv or clone), so the cache does not grow by a file per installation ever made."""
+    try:
+        names = [n for n in os.listdir(directory) if n.startswith("commands-") and n.endswith(".json")]
+    except OSError:
+        return
+    for name in names:
+        path = os.path.join(directory, name)
+        if path == keep:
+            continue
+        try:
+            with open(path, "rb") as fh:
+                prefix = json.loads(fh.read())["key"][2]
+            gone = isinstance(prefix, str) and not os.path.isdir(prefix)
+        except (OSError, ValueError, TypeError, KeyError, IndexError):
+            gone = False  # not one this version can read (another dshell's format?): not ours to judge
+        if gone:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
 
 
 def module_file(obj: object) -> str:
