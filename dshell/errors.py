@@ -14,9 +14,10 @@ EXIT_INTERRUPTED = 130
 
 
 class DshellError(Exception):
-    """Base class: a failure with a message fit to show the user as it is."""
+    """Base class: a failure with a message fit to show the user as it is. ``exit_status`` is the class's
+    status, which a command may set on one instance (``docker run`` reports its own failures as 125)."""
 
-    exit_status: ClassVar[int] = EXIT_ERROR
+    exit_status: int = EXIT_ERROR
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
         super().__init__(message)
@@ -30,7 +31,7 @@ class DshellError(Exception):
 class UsageError(DshellError):
     """A command line that does not fit the command's declaration."""
 
-    exit_status: ClassVar[int] = EXIT_USAGE
+    exit_status = EXIT_USAGE
 
 
 class ConfigError(DshellError):

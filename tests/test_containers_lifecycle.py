@@ -174,6 +174,24 @@ def test_run_rm_detach_and_early_output(daemon: str, prefix: str, api) -> None: 
     assert r.status == 127 and "executable file not found" in r.err and "Traceback" not in r.err
 
 
+@pytest.mark.parametrize(
+    "args",
+    [["--name", "bad/name", IMAGE, "true"], ["--pull", "never", "dshell-no-such-image:0", "true"]],
+    ids=["bad-name", "no-image"],
+)
+def test_run_failing_before_the_container_exits_125_as_the_cli(daemon: str, args: list[str]) -> None:
+    """``docker run`` reports its own failures (create, pull, the daemon) with 125, not the container's status."""
+    cli = docker("run", "--rm", *args, check=False)
+    r = run_dshell(daemon, "-c", "run --rm " + " ".join(args))
+    assert cli.returncode == 125 and r.status == 125, r.err
+    assert r.err.startswith("Error response from daemon: ") and "Traceback" not in r.err
+
+
+def test_run_without_a_daemon_exits_125() -> None:
+    r = run_dshell("tcp://127.0.0.1:1", "-c", f"run --rm {IMAGE} true")
+    assert r.status == 125 and "cannot connect to the Docker daemon" in r.err
+
+
 def test_run_tty_and_stdin(daemon: str, prefix: str) -> None:
     r = run_dshell(daemon, "-c", f"run --rm -t {IMAGE} sh -c 'echo out; echo err >&2'")
     # a TTY has one output stream: both lines arrive on stdout (with the pty's CR LF line ends)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from dshell.plugin import (
     APIError,
     CommandFailed,
+    DshellError,
     Frames,
     Lines,
     NotFound,
@@ -472,11 +473,23 @@ def run_attached(
     return Result(Frames(output_frames(conn, tty=tty, on_interrupt=interrupt)), status=status)
 
 
+#: ``docker run``'s status when it fails itself (pulling, creating, reaching the daemon), not the container
+RUN_FAILED = 125
+
+
 def run(inv: Invocation) -> Any:
     """``run``: create (pulling if needed), then start detached (``-d``: print the id) or attached."""
     a = inv.args
     config = build_create_config(a, attach=not a.detach)
-    ident = create_with_pull(inv, config, a.name, a.pull)
+    try:
+        ident = create_with_pull(inv, config, a.name, a.pull)
+    except CommandFailed as exc:
+        if exc.status == 1:
+            exc.status = RUN_FAILED
+        raise
+    except DshellError as exc:
+        exc.exit_status = RUN_FAILED  # the same message, the CLI's status
+        raise
     if a.detach:
         try:
             api.start_container(inv.client, ident)
