@@ -219,7 +219,7 @@ def test_run_pulls_a_missing_image(daemon: str, prefix: str) -> None:
     assert f"Unable to find image '{ref}' locally" in r.err
     assert docker("image", "inspect", ref, check=False).returncode == 0
     r = run_dshell(daemon, "-c", f"run --rm 127.0.0.1:9/{prefix}-none:1 true")
-    assert r.status == 1 and "Error response from daemon" in r.err and "Traceback" not in r.err
+    assert r.status == 125 and "Error response from daemon" in r.err and "Traceback" not in r.err
 
 
 # -- lifecycle ---------------------------------------------------------------------------------------------
