@@ -22,7 +22,7 @@ from dshell.plugin import swarm_api as swarm
 from dshell.plugin import system_api as system
 from dshell.plugin import tasks_api as tasks
 
-from .views import FORMAT_OPTION, INSPECT_FORMAT, inspect_output, listing, pretty, task_listing
+from .views import FORMAT_OPTION, INSPECT_FORMAT, for_each, inspect_output, listing, pretty, task_listing
 
 if TYPE_CHECKING:
     from dshell.plugin import DockerClient, Invocation
@@ -350,16 +350,9 @@ def _set_role(inv: Invocation, role: str) -> Result:
 
 
 def node_rm(inv: Invocation) -> Result:
-    lines: list[str] = []
-    errors: list[str] = []
-    for ref in inv.args.nodes:
-        try:
-            nodes.remove_node(inv.client, ref, force=inv.args.force)
-            lines.append(ref)
-        except APIError as exc:
-            errors.append(f"Error response from daemon: {exc.message}")
+    result = for_each(inv.args.nodes, lambda ref: nodes.remove_node(inv.client, ref, force=inv.args.force))
     inv.session.names.invalidate("nodes")
-    return Result(Lines(lines), errors=errors)
+    return result
 
 
 # -- declarations -----------------------------------------------------------------------------------------

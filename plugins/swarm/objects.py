@@ -8,7 +8,6 @@ import base64
 from typing import TYPE_CHECKING, Any
 
 from dshell.plugin import (
-    APIError,
     Command,
     Lines,
     NotFound,
@@ -22,7 +21,16 @@ from dshell.plugin import (
     secrets_api,
 )
 
-from .views import FORMAT_OPTION, INSPECT_FORMAT, ago_cap, inspect_output, key_values, listing, read_source
+from .views import (
+    FORMAT_OPTION,
+    INSPECT_FORMAT,
+    ago_cap,
+    for_each,
+    inspect_output,
+    key_values,
+    listing,
+    read_source,
+)
 
 if TYPE_CHECKING:
     from types import ModuleType
@@ -150,16 +158,9 @@ def pretty(kind: Kind, obj: dict[str, Any]) -> list[str]:
 
 def rm(kind: Kind) -> Any:
     def handler(inv: Invocation) -> Result:
-        lines: list[str] = []
-        errors: list[str] = []
-        for ref in inv.args.names:
-            try:
-                kind.call("remove", inv.client, ref)
-                lines.append(ref)
-            except APIError as exc:
-                errors.append(f"Error response from daemon: {exc.message}")
+        result = for_each(inv.args.names, lambda ref: kind.call("remove", inv.client, ref))
         inv.session.names.invalidate(kind.word + "s")
-        return Result(Lines(lines), errors=errors)
+        return result
 
     return handler
 

@@ -32,6 +32,7 @@ from .views import (
     INSPECT_FORMAT,
     ago_cap,
     duration_ns,
+    for_each,
     go_duration,
     inspect_output,
     key_values,
@@ -520,17 +521,10 @@ def service_rollback(inv: Invocation) -> Any:
 
 
 def service_rm(inv: Invocation) -> Result:
-    lines: list[str] = []
-    errors: list[str] = []
-    for ref in inv.args.services:
-        try:
-            api.remove_service(inv.client, ref)
-            lines.append(ref)
-        except APIError as exc:
-            errors.append(f"Error response from daemon: {exc.message}")
+    result = for_each(inv.args.services, lambda ref: api.remove_service(inv.client, ref))
     inv.session.names.invalidate("services")
     inv.session.names.invalidate("tasks")
-    return Result(Lines(lines), errors=errors)
+    return result
 
 
 # -- logs -------------------------------------------------------------------------------------------------

@@ -4,10 +4,10 @@ node names, and small parsers for the CLI's argument forms."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from dshell.plugin import Lines, Result, Table, UsageError, ellipsis, option
+from dshell.plugin import APIError, Lines, Result, Table, UsageError, ellipsis, option
 
 if TYPE_CHECKING:
     from dshell.plugin import DockerClient, Invocation
@@ -80,6 +80,20 @@ def listing(
         default = "table " + "\t".join("{{." + f + "}}" for f in fields)
         return render_format(a.format, views, headers, default)
     return Table(list(columns), [tuple(v[f] for f in fields) for v in views], data)
+
+
+def for_each(names: Iterable[str], act: Callable[[str], object]) -> Result:
+    """``act`` on each name in turn (``rm``): the names it was done for, a line each; a daemon's refusal goes to
+    the errors and the rest go on, as the CLI does."""
+    lines: list[str] = []
+    errors: list[str] = []
+    for name in names:
+        try:
+            act(name)
+            lines.append(name)
+        except APIError as exc:
+            errors.append(f"Error response from daemon: {exc.message}")
+    return Result(Lines(lines), errors=errors)
 
 
 def inspect_output(inv: Invocation, found: list[dict[str, Any]], errors: list[str]) -> Result:
